@@ -1,0 +1,43 @@
+#pragma once
+// Helpers shared by the tests: a temporary folder per test, file writing, and
+// running the real qgate binary.
+#include <filesystem>
+#include <string>
+
+namespace qgate::testing {
+
+// A fresh folder for the current test: removed when the test passes, kept
+// (and its path printed) when it fails.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  // Returns path() / `relative`.
+  std::filesystem::path operator/(const std::string& relative) const { return path_ / relative; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Writes `text` to `path`, creating parent folders.
+void write_file(const std::filesystem::path& path, const std::string& text);
+// Returns the whole content of `path` ("" if it cannot be read).
+std::string read_file(const std::filesystem::path& path);
+
+// The outcome of running a command through /bin/sh.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+// Runs `command` with /bin/sh -c in `cwd`, capturing stdout and stderr.
+CommandResult run_command(const std::string& command, const std::filesystem::path& cwd);
+
+// The path of the qgate binary under test.
+std::filesystem::path qgate_binary();
+// The source root (for examples/ and schemas/).
+std::filesystem::path source_dir();
+
+}  // namespace qgate::testing
