@@ -8,7 +8,7 @@ endif()
 
 add_library(qgate_warnings INTERFACE)
 target_compile_options(qgate_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wformat=2)
+  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wformat=2)
 if(QGATE_WERROR)
   target_compile_options(qgate_warnings INTERFACE -Werror)
 endif()

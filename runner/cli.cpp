@@ -1,1 +1,186 @@
-// placeholder
+#include "runner/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <iomanip>
+#include <iostream>
+
+#include "reporters/console.hpp"
+#include "reporters/reports.hpp"
+#include "runner/config.hpp"
+#include "runner/run_check.hpp"
+#include "runner/store.hpp"
+#include "runner/version.hpp"
+
+namespace qgate {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Finds the state folder for history/show: --state-dir, else the .qgate
+// folder beside the configuration file.
+fs::path state_dir_for(const std::string& state_dir, const std::string& config_path) {
+  if (!state_dir.empty()) return state_dir;
+  return fs::absolute(config_path).parent_path() / ".qgate";
+}
+
+std::unique_ptr<Store> open_existing_store(const fs::path& state_dir, std::ostream& err) {
+  const fs::path db = state_dir / "qgate.db";
+  if (!fs::exists(db)) {
+    err << "qgate: no runs recorded yet (" << db.string() << " does not exist)\n";
+    return nullptr;
+  }
+  return open_sqlite_store(db);
+}
+
+int history(const std::string& state_dir, const std::string& config_path,
+            const std::string& module, int limit, std::ostream& out, std::ostream& err) {
+  auto store = open_existing_store(state_dir_for(state_dir, config_path), err);
+  if (!store) return kExitUsage;
+  store->reap_interrupted();
+  const auto runs = store->list_runs({module, limit});
+  out << std::left << std::setw(10) << "RUN" << std::setw(25) << "STARTED" << std::setw(14)
+      << "MODULE" << std::setw(13) << "STATUS" << std::setw(10) << "DURATION"
+      << "GATES (passed/failed)\n";
+  for (const auto& run : runs) {
+    std::ostringstream duration;
+    duration << std::fixed << std::setprecision(2) << run.duration_s << "s";
+    out << std::setw(10) << run.id.substr(0, 8) << std::setw(25) << run.started_at << std::setw(14)
+        << run.module_id << std::setw(13) << to_string(run.status) << std::setw(10)
+        << duration.str() << run.gates_passed << "/" << run.gates_failed << "\n";
+  }
+  if (runs.empty()) out << "(no runs)\n";
+  return kExitPassed;
+}
+
+int show(const std::string& state_dir, const std::string& config_path, const std::string& id,
+         const std::string& format, std::ostream& out, std::ostream& err) {
+  auto store = open_existing_store(state_dir_for(state_dir, config_path), err);
+  if (!store) return kExitUsage;
+  store->reap_interrupted();
+  const auto run = store->load_run(id);
+  if (!run) {
+    err << "qgate: no run '" << id << "'\n";
+    return kExitUsage;
+  }
+  if (format == "text") {
+    out << "run " << run->id << " · module " << run->module_id << " · " << to_string(run->status)
+        << " · started " << run->started_at << "\n";
+    if (!run->commit_sha.empty()) out << "commit " << run->commit_sha << " " << run->ref << "\n";
+    for (const auto& gate : run->gates) {
+      out << "  " << std::left << std::setw(15) << gate.name << std::setw(15)
+          << to_string(gate.status) << gate.message << "\n";
+      for (const auto& step : gate.steps) {
+        out << "      " << std::setw(24) << step.name << std::setw(12) << to_string(step.status)
+            << step.message << (step.flaky ? " (flaky)" : "") << "\n";
+      }
+    }
+    ConsoleReporter console(out, ConsoleMode::plain, Color::off);
+    console.summary(*run);
+    return kExitPassed;
+  }
+  const auto parsed = report_format_from_string(format);
+  if (!parsed) {
+    err << "qgate: unknown format '" << format << "' (text, json, junit, markdown)\n";
+    return kExitUsage;
+  }
+  out << render_report(*parsed, *run);
+  return kExitPassed;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"qgate: the quality gate between \"done\" and \"merged\""};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("qgate ") + kVersion);
+
+  CheckOptions check;
+  std::string config_path = "integration-requirements.yaml";
+  std::string state_dir;
+  std::vector<std::string> report_specs;
+  bool fail_fast = false;
+  bool no_color = false;
+  std::string ci;
+  auto* check_cmd = app.add_subcommand("check", "Run every gate of the module and give a verdict");
+  check_cmd->add_option("-c,--config", config_path, "Configuration file")
+      ->capture_default_str();
+  check_cmd->add_option("-j,--jobs", check.jobs, "Steps run at once (default: number of cores)")
+      ->check(CLI::Range(1, 4096));
+  check_cmd->add_flag("--fail-fast", fail_fast, "Cancel the rest after the first required failure");
+  check_cmd->add_option("--ci", ci, "Plain output for CI logs (github: also Actions annotations)")
+      ->expected(0, 1)
+      ->default_str("plain");
+  check_cmd->add_option("--report", report_specs, "Write a report: FORMAT=PATH (json, junit, markdown)");
+  check_cmd->add_option("--state-dir", state_dir, "Where runs are recorded (default: .qgate beside the config)");
+  check_cmd->add_option("--base-ref", check.base_ref, "Git ref the change is compared against");
+  check_cmd->add_flag("--no-color", no_color, "Never colour the output");
+
+  std::string module;
+  int limit = 20;
+  auto* history_cmd = app.add_subcommand("history", "List recorded runs, newest first");
+  history_cmd->add_option("-c,--config", config_path, "Configuration file (locates .qgate)");
+  history_cmd->add_option("--state-dir", state_dir, "Where runs are recorded");
+  history_cmd->add_option("-m,--module", module, "Only runs of this module id");
+  history_cmd->add_option("-n,--limit", limit, "How many runs")->check(CLI::Range(1, 100000));
+
+  std::string run_id;
+  std::string format = "text";
+  auto* show_cmd = app.add_subcommand("show", "Show one recorded run");
+  show_cmd->add_option("run", run_id, "Run id or a unique prefix of it")->required();
+  show_cmd->add_option("-c,--config", config_path, "Configuration file (locates .qgate)");
+  show_cmd->add_option("--state-dir", state_dir, "Where runs are recorded");
+  show_cmd->add_option("-f,--format", format, "text, json, junit or markdown")->capture_default_str();
+
+  auto* validate_cmd = app.add_subcommand("validate", "Check the configuration file and exit");
+  validate_cmd->add_option("-c,--config", config_path, "Configuration file");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e, out, err);
+    return code == 0 ? 0 : kExitUsage;
+  }
+
+  try {
+    if (*check_cmd) {
+      check.config_path = config_path;
+      check.state_dir = state_dir;
+      check.fail_fast = fail_fast ? FailFast::yes : FailFast::no;
+      check.ci = check_cmd->count("--ci") > 0;
+      check.color = !no_color;
+      if (check.ci && ci == "github") check.trigger = "actions";
+      for (const auto& spec : report_specs) {
+        const auto eq = spec.find('=');
+        const auto parsed = eq == std::string::npos ? std::nullopt
+                                                    : report_format_from_string(spec.substr(0, eq));
+        if (!parsed || eq + 1 >= spec.size()) {
+          err << "qgate: --report " << spec
+              << ": expected FORMAT=PATH with FORMAT json, junit or markdown\n";
+          return kExitUsage;
+        }
+        check.reports.emplace_back(*parsed, spec.substr(eq + 1));
+      }
+      return run_check(check, out, err);
+    }
+    if (*history_cmd) return history(state_dir, config_path, module, limit, out, err);
+    if (*show_cmd) return show(state_dir, config_path, run_id, format, out, err);
+    if (*validate_cmd) {
+      try {
+        const Config config = load_config(config_path);
+        out << config.path.string() << ": ok (" << config.requirements.size()
+            << " requirements, " << config.gates.size() << " gates configured, module "
+            << config.module.id << ")\n";
+        return kExitPassed;
+      } catch (const ConfigError& error) {
+        for (const auto& d : error.diagnostics()) err << format_diagnostic(d) << "\n";
+        return kExitUsage;
+      }
+    }
+  } catch (const StoreError& error) {
+    err << "qgate: " << error.what() << "\n";
+    return kExitInternal;
+  }
+  return kExitUsage;
+}
+
+}  // namespace qgate

@@ -1,1 +1,371 @@
-// placeholder
+#include "runner/config.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "runner/config_schema.hpp"
+#include "runner/duration.hpp"
+#include "runner/embedded.hpp"
+#include "runner/requirements.hpp"
+#include "runner/suggest.hpp"
+
+namespace qgate {
+namespace {
+
+namespace fs = std::filesystem;
+
+const nlohmann::json& config_schema() {
+  static const nlohmann::json schema =
+      nlohmann::json::parse(*embedded_file("schemas/config.schema.json"));
+  return schema;
+}
+
+std::chrono::milliseconds duration_or(const nlohmann::json& value, std::chrono::milliseconds dflt) {
+  if (value.is_number_integer()) return std::chrono::seconds(value.get<long long>());
+  if (value.is_string()) {
+    if (auto parsed = parse_duration(value.get<std::string>())) return *parsed;
+  }
+  return dflt;
+}
+
+std::string scalar_text(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+// Checks the checklist for what the schema cannot say well: misspelt and
+// repeated requirement names.
+void check_checklist(const LocatedJson& doc, std::vector<Diagnostic>& diagnostics) {
+  const auto& root = doc.value;
+  if (!root.is_object() || !root.contains("integration_requirements")) return;
+  const auto& checklist = root.at("integration_requirements");
+  if (!checklist.is_object()) return;
+  const auto names = requirement_names();
+  std::set<std::string> seen;
+  for (const auto& [category, items] : checklist.items()) {
+    if (!items.is_array()) continue;
+    const std::string category_pointer =
+        child_pointer(child_pointer("", "integration_requirements"), category);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!items[i].is_object()) continue;
+      const std::string item_pointer = child_pointer(category_pointer, std::to_string(i));
+      for (const auto& [name, unused] : items[i].items()) {
+        const std::string pointer = child_pointer(item_pointer, name);
+        if (find_requirement(name) == nullptr) {
+          diagnostics.push_back(
+              doc.at_key(pointer, "unknown requirement '" + name + "'" + did_you_mean(name, names)));
+        } else if (!seen.insert(name).second) {
+          diagnostics.push_back(doc.at_key(pointer, "requirement '" + name + "' is listed twice"));
+        }
+      }
+    }
+  }
+}
+
+void check_steps(const LocatedJson& doc, std::vector<Diagnostic>& diagnostics) {
+  const auto& root = doc.value;
+  if (!root.is_object() || !root.contains("gates") || !root.at("gates").is_object()) return;
+  for (const auto& [gate, section] : root.at("gates").items()) {
+    if (!section.is_object() || !section.contains("steps") || !section.at("steps").is_array()) {
+      continue;
+    }
+    const std::string steps_pointer =
+        child_pointer(child_pointer(child_pointer("", "gates"), gate), "steps");
+    std::set<std::string> step_names;
+    const auto& steps = section.at("steps");
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const auto& step = steps[i];
+      if (!step.is_object()) continue;
+      const std::string step_pointer = child_pointer(steps_pointer, std::to_string(i));
+      if (step.contains("name") && step.at("name").is_string() &&
+          !step_names.insert(step.at("name").get<std::string>()).second) {
+        diagnostics.push_back(doc.at_value(child_pointer(step_pointer, "name"),
+                                           "gates/" + gate + ": two steps are named '" +
+                                               step.at("name").get<std::string>() + "'"));
+      }
+      if (!step.contains("requirements") || !step.at("requirements").is_array()) continue;
+      const auto& requirements = step.at("requirements");
+      for (std::size_t r = 0; r < requirements.size(); ++r) {
+        if (!requirements[r].is_string()) continue;
+        const std::string name = requirements[r].get<std::string>();
+        const RequirementInfo* info = find_requirement(name);
+        const std::string pointer =
+            child_pointer(child_pointer(step_pointer, "requirements"), std::to_string(r));
+        if (info == nullptr) {
+          diagnostics.push_back(doc.at_value(pointer, "unknown requirement '" + name + "'" +
+                                                          did_you_mean(name, requirement_names())));
+        } else if (info->gate != gate) {
+          diagnostics.push_back(doc.at_value(
+              pointer, "requirement '" + name + "' is judged by gate '" + std::string(info->gate) +
+                           "', not '" + gate + "': move this step under gates/" +
+                           std::string(info->gate)));
+        }
+      }
+    }
+  }
+}
+
+StepConfig parse_step(const nlohmann::json& step, std::chrono::milliseconds gate_timeout,
+                      std::chrono::milliseconds grace) {
+  StepConfig out;
+  out.name = step.at("name").get<std::string>();
+  out.run = step.at("run").get<std::string>();
+  out.timeout = duration_or(step.value("timeout", nlohmann::json()), gate_timeout);
+  out.grace = duration_or(step.value("grace", nlohmann::json()), grace);
+  if (step.contains("env")) {
+    for (const auto& [name, value] : step.at("env").items()) {
+      out.env.emplace_back(name, scalar_text(value));
+    }
+  }
+  if (step.contains("requirements")) {
+    out.requirements = step.at("requirements").get<std::vector<std::string>>();
+  }
+  if (step.contains("retry")) {
+    const auto& retry = step.at("retry");
+    out.retry.exit_codes = retry.at("exit_codes").get<std::vector<int>>();
+    out.retry.attempts = retry.value("attempts", 2);
+  }
+  return out;
+}
+
+ModuleInfo module_from(const LocatedJson& registry_doc, const std::string& key,
+                       const nlohmann::json& entry) {
+  (void)registry_doc;
+  ModuleInfo module;
+  module.key = key;
+  module.id = entry.value("id", "");
+  module.name = entry.value("name", "");
+  module.description = entry.value("description", "");
+  module.repository = entry.value("repository", "");
+  if (entry.contains("dependencies") && entry.at("dependencies").is_array()) {
+    for (const auto& dependency : entry.at("dependencies")) {
+      if (dependency.is_string()) module.dependencies.push_back(dependency.get<std::string>());
+    }
+  }
+  return module;
+}
+
+void resolve_module(const LocatedJson& doc, Config& config, std::vector<Diagnostic>& diagnostics) {
+  const auto& root = doc.value;
+  const nlohmann::json section =
+      root.contains("module") && root.at("module").is_object() ? root.at("module")
+                                                                : nlohmann::json::object();
+  ModuleInfo& module = config.module;
+  module.id = section.value("id", "");
+  module.key = section.value("key", "");
+  module.name = section.value("name", "");
+  module.description = section.value("description", "");
+  module.repository = section.value("repository", "");
+  if (section.contains("dependencies")) {
+    module.dependencies = section.at("dependencies").get<std::vector<std::string>>();
+  }
+  if (section.contains("registry")) {
+    const fs::path registry_path = config.module_dir / section.at("registry").get<std::string>();
+    std::vector<ModuleInfo> registry;
+    try {
+      registry = load_module_registry(registry_path);
+    } catch (const ConfigError& error) {
+      diagnostics.insert(diagnostics.end(), error.diagnostics().begin(),
+                         error.diagnostics().end());
+      return;
+    }
+    const ModuleInfo* found = nullptr;
+    std::vector<std::string> candidates;
+    for (const auto& entry : registry) {
+      candidates.push_back(module.key.empty() ? entry.id : entry.key);
+      if ((!module.key.empty() && entry.key == module.key) ||
+          (module.key.empty() && !module.id.empty() && entry.id == module.id)) {
+        found = &entry;
+      }
+    }
+    if (found == nullptr) {
+      const bool by_key = !module.key.empty();
+      const std::string wanted = by_key ? module.key : module.id;
+      const std::string field = by_key ? "key" : "id";
+      diagnostics.push_back(doc.at_value(
+          "/module/" + (section.contains(field) ? field : std::string("registry")),
+          wanted.empty() ? "module: give `id` or `key` to find this module in the registry"
+                         : "module " + field + " '" + wanted + "' is not in " +
+                               registry_path.string() + did_you_mean(wanted, candidates)));
+      return;
+    }
+    // The file's own values win over the registry's.
+    if (module.id.empty()) module.id = found->id;
+    if (module.key.empty()) module.key = found->key;
+    if (module.name.empty()) module.name = found->name;
+    if (module.description.empty()) module.description = found->description;
+    if (module.repository.empty()) module.repository = found->repository;
+    if (module.dependencies.empty()) module.dependencies = found->dependencies;
+  }
+  if (module.id.empty()) module.id = config.module_dir.filename().string();
+  if (module.name.empty()) module.name = module.id;
+}
+
+}  // namespace
+
+std::string format_diagnostic(const Diagnostic& d) {
+  if (d.line <= 0) return d.file + ": error: " + d.message;
+  return d.file + ":" + std::to_string(d.line) + ":" + std::to_string(d.column) +
+         ": error: " + d.message;
+}
+
+ConfigError::ConfigError(std::vector<Diagnostic> diagnostics)
+    : std::runtime_error(diagnostics.empty() ? "configuration error"
+                                             : format_diagnostic(diagnostics.front())),
+      diagnostics_(std::move(diagnostics)) {}
+
+const GateConfig* Config::gate(const std::string& name) const {
+  for (const auto& g : gates) {
+    if (g.name == name) return &g;
+  }
+  return nullptr;
+}
+
+Config load_config(const fs::path& path) {
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(path, ec);
+  const LocatedJson doc = load_located_yaml(path.string());
+  std::vector<Diagnostic> diagnostics;
+  if (!doc.value.is_object()) {
+    throw ConfigError({doc.at_value("", "expected a mapping with `integration_requirements:` at "
+                                        "the top level")});
+  }
+  check_checklist(doc, diagnostics);
+  check_steps(doc, diagnostics);
+  std::set<int> lines_with_errors;
+  for (const auto& d : diagnostics) lines_with_errors.insert(d.line);
+  for (auto& d : validate_with_schema(doc, config_schema())) {
+    if (!lines_with_errors.contains(d.line)) diagnostics.push_back(std::move(d));
+  }
+  if (!diagnostics.empty()) {
+    std::stable_sort(diagnostics.begin(), diagnostics.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });
+    throw ConfigError(std::move(diagnostics));
+  }
+
+  Config config;
+  config.path = absolute.lexically_normal();
+  config.module_dir = config.path.parent_path();
+  const auto& root = doc.value;
+
+  for (const auto& category : requirement_categories()) {
+    const auto& checklist = root.at("integration_requirements");
+    if (!checklist.contains(category)) continue;
+    for (const auto& item : checklist.at(category)) {
+      for (const auto& [name, required] : item.items()) {
+        config.requirements.push_back({name, category, required.get<bool>()});
+      }
+    }
+  }
+
+  if (root.contains("settings")) {
+    const auto& settings = root.at("settings");
+    config.default_timeout =
+        duration_or(settings.value("timeout", nlohmann::json()), config.default_timeout);
+    config.default_grace =
+        duration_or(settings.value("grace", nlohmann::json()), config.default_grace);
+    if (settings.contains("secret_env")) {
+      config.secret_env = settings.at("secret_env").get<std::vector<std::string>>();
+    }
+    config.base_ref = settings.value("base_ref", "");
+  }
+
+  if (root.contains("gates")) {
+    const auto& gates = root.at("gates");
+    for (const auto& name : gate_names()) {
+      if (!gates.contains(name)) continue;
+      const auto& section = gates.at(name).is_null() ? nlohmann::json::object() : gates.at(name);
+      GateConfig gate;
+      gate.name = name;
+      gate.options = section;
+      gate.exclusive = section.value("exclusive", false);
+      const auto timeout =
+          duration_or(section.value("timeout", nlohmann::json()), config.default_timeout);
+      if (section.contains("steps")) {
+        for (const auto& step : section.at("steps")) {
+          gate.steps.push_back(parse_step(step, timeout, config.default_grace));
+        }
+      }
+      if (section.contains("reports")) {
+        for (const auto& report : section.at("reports")) {
+          if (report.is_string()) {
+            gate.reports.push_back({report.get<std::string>(), ""});
+          } else {
+            gate.reports.push_back({report.at("path").get<std::string>(), report.value("format", "")});
+          }
+        }
+      }
+      config.gates.push_back(std::move(gate));
+    }
+  }
+
+  resolve_module(doc, config, diagnostics);
+  if (!diagnostics.empty()) throw ConfigError(std::move(diagnostics));
+  return config;
+}
+
+std::vector<ModuleInfo> load_module_registry(const fs::path& path) {
+  const LocatedJson doc = load_located_yaml(path.string());
+  std::vector<Diagnostic> diagnostics;
+  std::vector<ModuleInfo> modules;
+  if (!doc.value.is_object() || !doc.value.contains("modules") ||
+      !doc.value.at("modules").is_object()) {
+    throw ConfigError({doc.at_value("", "expected a mapping `modules:` of module entries")});
+  }
+  std::set<std::string> ids;
+  for (const auto& [key, entry] : doc.value.at("modules").items()) {
+    const std::string pointer = child_pointer(child_pointer("", "modules"), key);
+    if (!entry.is_object()) {
+      diagnostics.push_back(doc.at_value(pointer, "modules/" + key + ": expected a mapping"));
+      continue;
+    }
+    if (!entry.contains("id") || !entry.at("id").is_string()) {
+      diagnostics.push_back(doc.at_key(pointer, "modules/" + key + ": missing string `id`"));
+      continue;
+    }
+    const std::string id = entry.at("id").get<std::string>();
+    if (id.empty() || id.size() > 20) {
+      diagnostics.push_back(doc.at_value(pointer + "/id", "modules/" + key + "/id: '" + id +
+                                                              "' must be 1 to 20 characters "
+                                                              "(module_checkouts.module_id)"));
+    }
+    if (!ids.insert(id).second) {
+      diagnostics.push_back(doc.at_value(pointer + "/id", "module id '" + id + "' is used twice"));
+    }
+    for (const char* field : {"name", "description", "repository"}) {
+      if (entry.contains(field) && !entry.at(field).is_string()) {
+        diagnostics.push_back(doc.at_value(child_pointer(pointer, field), "modules/" + key + "/" +
+                                                                              field +
+                                                                              ": expected a string"));
+      }
+    }
+    if (entry.contains("dependencies") && !entry.at("dependencies").is_array()) {
+      diagnostics.push_back(doc.at_value(pointer + "/dependencies",
+                                         "modules/" + key + "/dependencies: expected a list"));
+    }
+    modules.push_back(module_from(doc, key, entry));
+  }
+  std::vector<std::string> all_ids(ids.begin(), ids.end());
+  std::size_t index = 0;
+  for (const auto& [key, entry] : doc.value.at("modules").items()) {
+    if (!entry.is_object() || !entry.contains("dependencies") ||
+        !entry.at("dependencies").is_array()) {
+      continue;
+    }
+    const auto& dependencies = entry.at("dependencies");
+    for (std::size_t i = 0; i < dependencies.size(); ++i) {
+      const std::string dependency = scalar_text(dependencies[i]);
+      if (!ids.contains(dependency)) {
+        diagnostics.push_back(doc.at_value(
+            child_pointer(child_pointer(child_pointer("/modules", key), "dependencies"),
+                          std::to_string(i)),
+            "modules/" + key + ": dependency '" + dependency + "' is not a module id" +
+                did_you_mean(dependency, all_ids)));
+      }
+    }
+    ++index;
+  }
+  if (!diagnostics.empty()) throw ConfigError(std::move(diagnostics));
+  return modules;
+}
+
+}  // namespace qgate

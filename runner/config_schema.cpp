@@ -1,1 +1,330 @@
-// placeholder
+#include "runner/config_schema.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+#include "runner/suggest.hpp"
+
+namespace qgate {
+namespace {
+
+SourceMark to_mark(const YAML::Mark& mark) { return {mark.line + 1, mark.column + 1}; }
+
+// Resolves a plain (unquoted) YAML 1.2 core-schema scalar to its JSON type.
+nlohmann::json plain_scalar(const std::string& text) {
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
+    return nullptr;
+  }
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const long long integer = std::strtoll(begin, &end, 10);
+  if (errno == 0 && end != begin && *end == '\0' && text.find_first_of(" \t") == std::string::npos) {
+    return integer;
+  }
+  errno = 0;
+  const double real = std::strtod(begin, &end);
+  if (errno == 0 && end != begin && *end == '\0' &&
+      text.find_first_of("xXnN \t") == std::string::npos) {
+    return real;
+  }
+  return text;
+}
+
+void convert(const YAML::Node& node, const std::string& pointer, LocatedJson& out,
+             nlohmann::json& target) {
+  out.value_marks[pointer] = to_mark(node.Mark());
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      target = nullptr;
+      return;
+    case YAML::NodeType::Scalar:
+      // A quoted scalar ("true", '80') is always a string.
+      target = node.Tag() == "!" ? nlohmann::json(node.Scalar()) : plain_scalar(node.Scalar());
+      return;
+    case YAML::NodeType::Sequence: {
+      target = nlohmann::json::array();
+      std::size_t index = 0;
+      for (const auto& item : node) {
+        nlohmann::json child;
+        convert(item, child_pointer(pointer, std::to_string(index)), out, child);
+        target.push_back(std::move(child));
+        ++index;
+      }
+      return;
+    }
+    case YAML::NodeType::Map: {
+      target = nlohmann::json::object();
+      for (const auto& entry : node) {
+        const std::string key = entry.first.Scalar();
+        const std::string child = child_pointer(pointer, key);
+        if (target.contains(key)) {
+          throw ConfigError({Diagnostic{out.file, entry.first.Mark().line + 1,
+                                        entry.first.Mark().column + 1,
+                                        "duplicate key '" + key + "'"}});
+        }
+        out.key_marks[child] = to_mark(entry.first.Mark());
+        nlohmann::json value;
+        convert(entry.second, child, out, value);
+        target[key] = std::move(value);
+      }
+      return;
+    }
+  }
+}
+
+std::string parent_pointer(const std::string& pointer) {
+  const std::size_t slash = pointer.rfind('/');
+  return slash == std::string::npos ? "" : pointer.substr(0, slash);
+}
+
+std::string unescape_token(std::string token) {
+  std::string out;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    if (token[i] == '~' && i + 1 < token.size()) {
+      out += token[i + 1] == '1' ? '/' : '~';
+      ++i;
+    } else {
+      out += token[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split_pointer(const std::string& pointer) {
+  std::vector<std::string> tokens;
+  std::size_t start = 1;
+  while (start <= pointer.size() && !pointer.empty()) {
+    const std::size_t slash = pointer.find('/', start);
+    const std::size_t end = slash == std::string::npos ? pointer.size() : slash;
+    tokens.push_back(unescape_token(pointer.substr(start, end - start)));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return tokens;
+}
+
+// Follows "$ref": "#/definitions/x" within `root`.
+const nlohmann::json* resolve(const nlohmann::json& root, const nlohmann::json* schema) {
+  for (int depth = 0; schema != nullptr && depth < 16; ++depth) {
+    if (!schema->is_object() || !schema->contains("$ref")) return schema;
+    const std::string ref = schema->at("$ref").get<std::string>();
+    if (ref.rfind("#/", 0) != 0) return schema;
+    const nlohmann::json* next = &root;
+    for (const auto& token : split_pointer(ref.substr(1))) {
+      if (!next->is_object() || !next->contains(token)) return nullptr;
+      next = &next->at(token);
+    }
+    schema = next;
+  }
+  return schema;
+}
+
+// Returns the subschema that governs the value at `pointer`, if it can be
+// found by following properties, additionalProperties and items.
+const nlohmann::json* subschema_at(const nlohmann::json& root, const std::string& pointer) {
+  const nlohmann::json* schema = resolve(root, &root);
+  for (const auto& token : split_pointer(pointer)) {
+    if (schema == nullptr || !schema->is_object()) return nullptr;
+    if (schema->contains("properties") && schema->at("properties").contains(token)) {
+      schema = resolve(root, &schema->at("properties").at(token));
+    } else if (schema->contains("additionalProperties") &&
+               schema->at("additionalProperties").is_object()) {
+      schema = resolve(root, &schema->at("additionalProperties"));
+    } else if (schema->contains("items") && schema->at("items").is_object()) {
+      schema = resolve(root, &schema->at("items"));
+    } else {
+      return nullptr;
+    }
+  }
+  return schema;
+}
+
+std::string json_type_name(const nlohmann::json& value) {
+  if (value.is_null()) return "nothing";
+  if (value.is_boolean()) return "a boolean";
+  if (value.is_number_integer()) return "an integer";
+  if (value.is_number()) return "a number";
+  if (value.is_string()) return "a string";
+  if (value.is_array()) return "a list";
+  return "a mapping";
+}
+
+std::string expected_types(const nlohmann::json* schema) {
+  if (schema == nullptr || !schema->contains("type")) return "";
+  const auto& type = schema->at("type");
+  auto name = [](const std::string& t) -> std::string {
+    if (t == "object") return "a mapping";
+    if (t == "array") return "a list";
+    if (t == "boolean") return "true or false";
+    if (t == "integer") return "an integer";
+    return "a " + t;
+  };
+  if (type.is_string()) return name(type.get<std::string>());
+  std::string out;
+  for (const auto& t : type) out += (out.empty() ? "" : " or ") + name(t.get<std::string>());
+  return out;
+}
+
+// Turns one valijson error into a diagnostic a person can act on; nothing for
+// the summary errors that only repeat a deeper one.
+std::optional<Diagnostic> explain(const LocatedJson& document, const nlohmann::json& schema,
+                                  const valijson::ValidationResults::Error& error) {
+  std::string pointer;
+  for (const auto& element : error.context) {
+    if (element == "<root>") continue;
+    std::string token = element;
+    if (token.size() >= 2 && token.front() == '[' && token.back() == ']') {
+      token = token.substr(1, token.size() - 2);
+    }
+    if (token.size() >= 2 && token.front() == '"' && token.back() == '"') {
+      token = token.substr(1, token.size() - 2);
+    }
+    pointer = child_pointer(pointer, token);
+  }
+  const std::string& text = error.description;
+  const std::string where = pointer.empty() ? "top level" : pointer.substr(1);
+  if (text.rfind("Failed to validate against schema associated with", 0) == 0 ||
+      text.rfind("Failed to validate item #", 0) == 0 ||
+      text.rfind("Failed to validate against additional properties schema", 0) == 0) {
+    return std::nullopt;
+  }
+  const std::string unknown_prefix = "or 'additionalProperties' constraints: '";
+  if (const std::size_t at = text.find(unknown_prefix); at != std::string::npos) {
+    std::string key = text.substr(at + unknown_prefix.size());
+    if (key.size() >= 2) key = key.substr(0, key.size() - 2);
+    std::vector<std::string> allowed;
+    if (const nlohmann::json* sub = subschema_at(schema, pointer);
+        sub != nullptr && sub->contains("properties")) {
+      for (const auto& [name, unused] : sub->at("properties").items()) allowed.push_back(name);
+    }
+    std::string message = "unknown key '" + key + "' in " + where + did_you_mean(key, allowed);
+    if (!allowed.empty() && did_you_mean(key, allowed).empty()) {
+      std::string list;
+      for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
+      message += " (expected one of: " + list + ")";
+    }
+    return document.at_key(child_pointer(pointer, key), message);
+  }
+  if (text.rfind("Missing required property '", 0) == 0) {
+    const std::string key = text.substr(27, text.size() - 29);
+    return document.at_value(pointer, where + ": missing required key '" + key + "'");
+  }
+  const nlohmann::json* value = nullptr;
+  try {
+    value = &document.value.at(nlohmann::json::json_pointer(pointer));
+  } catch (const std::exception&) {
+  }
+  const nlohmann::json* sub = subschema_at(schema, pointer);
+  if (sub != nullptr && sub->contains("description") && sub->contains("oneOf") &&
+      text.find("oneOf") != std::string::npos) {
+    return document.at_value(pointer, where + ": " + sub->at("description").get<std::string>());
+  }
+  if (text == "Value type not permitted by 'type' constraint." && value != nullptr) {
+    const std::string expected = expected_types(sub);
+    return document.at_value(pointer, where + ": expected " +
+                                          (expected.empty() ? "another type" : expected) +
+                                          ", got " + json_type_name(*value));
+  }
+  if (text == "Failed to match regex specified by 'pattern' constraint." && value != nullptr &&
+      sub != nullptr && sub->contains("pattern")) {
+    return document.at_value(pointer, where + ": '" + value->dump() + "' does not match " +
+                                          sub->at("pattern").get<std::string>());
+  }
+  return document.at_value(pointer, where + ": " + text);
+}
+
+}  // namespace
+
+std::string child_pointer(const std::string& pointer, const std::string& token) {
+  std::string escaped;
+  for (char c : token) {
+    if (c == '~') {
+      escaped += "~0";
+    } else if (c == '/') {
+      escaped += "~1";
+    } else {
+      escaped += c;
+    }
+  }
+  return pointer + "/" + escaped;
+}
+
+Diagnostic LocatedJson::at_value(const std::string& pointer, std::string message) const {
+  std::string p = pointer;
+  while (true) {
+    if (auto it = value_marks.find(p); it != value_marks.end()) {
+      return {file, it->second.line, it->second.column, std::move(message)};
+    }
+    if (p.empty()) return {file, 1, 1, std::move(message)};
+    p = parent_pointer(p);
+  }
+}
+
+Diagnostic LocatedJson::at_key(const std::string& pointer, std::string message) const {
+  if (auto it = key_marks.find(pointer); it != key_marks.end()) {
+    return {file, it->second.line, it->second.column, std::move(message)};
+  }
+  return at_value(pointer, std::move(message));
+}
+
+LocatedJson load_located_yaml(const std::string& path) {
+  LocatedJson out;
+  out.file = path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ConfigError({Diagnostic{path, 0, 0, std::string("cannot read: ") + std::strerror(errno)}});
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  YAML::Node root;
+  try {
+    root = YAML::Load(text.str());
+  } catch (const YAML::Exception& e) {
+    throw ConfigError({Diagnostic{path, e.mark.line + 1, e.mark.column + 1, e.msg}});
+  }
+  convert(root, "", out, out.value);
+  return out;
+}
+
+std::vector<Diagnostic> validate_with_schema(const LocatedJson& document,
+                                             const nlohmann::json& schema) {
+  valijson::Schema parsed;
+  valijson::SchemaParser parser;
+  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema);
+  parser.populateSchema(schema_adapter, parsed);
+  valijson::Validator validator;
+  valijson::adapters::NlohmannJsonAdapter target(document.value);
+  valijson::ValidationResults results;
+  std::vector<Diagnostic> diagnostics;
+  if (validator.validate(parsed, target, &results)) return diagnostics;
+  valijson::ValidationResults::Error error;
+  std::set<std::pair<int, int>> seen;
+  while (results.popError(error)) {
+    auto diagnostic = explain(document, schema, error);
+    if (!diagnostic) continue;
+    // oneOf alternatives repeat themselves at one place; keep the first.
+    if (!seen.insert({diagnostic->line, diagnostic->column}).second) continue;
+    diagnostics.push_back(std::move(*diagnostic));
+  }
+  std::sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
+  return diagnostics;
+}
+
+}  // namespace qgate

@@ -1,1 +1,326 @@
-// placeholder
+#include "runner/scheduler.hpp"
+
+#include <poll.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <array>
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include "runner/output_sink.hpp"
+#include "runner/subprocess.hpp"
+
+namespace qgate {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+volatile sig_atomic_t g_cancel_signal = 0;
+
+extern "C" void on_cancel_signal(int signal) { g_cancel_signal = signal; }
+
+constexpr std::array<int, 3> kCancelSignals = {SIGINT, SIGTERM, SIGHUP};
+
+// Installs the cancel handlers and blocks those signals everywhere but inside
+// ppoll(), so a signal can never slip in between a check and a wait.
+class SignalScope {
+ public:
+  SignalScope() {
+    g_cancel_signal = 0;
+    sigset_t block;
+    sigemptyset(&block);
+    for (std::size_t i = 0; i < kCancelSignals.size(); ++i) {
+      sigaddset(&block, kCancelSignals[i]);
+      struct sigaction action {};
+      action.sa_handler = on_cancel_signal;
+      sigemptyset(&action.sa_mask);
+      sigaction(kCancelSignals[i], &action, &old_actions_[i]);
+    }
+    sigprocmask(SIG_BLOCK, &block, &old_mask_);
+    wait_mask_ = old_mask_;
+    for (int signal : kCancelSignals) sigdelset(&wait_mask_, signal);
+  }
+  ~SignalScope() {
+    sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    for (std::size_t i = 0; i < kCancelSignals.size(); ++i) {
+      sigaction(kCancelSignals[i], &old_actions_[i], nullptr);
+    }
+  }
+  SignalScope(const SignalScope&) = delete;
+  SignalScope& operator=(const SignalScope&) = delete;
+  const sigset_t* wait_mask() const { return &wait_mask_; }
+
+ private:
+  sigset_t old_mask_{};
+  sigset_t wait_mask_{};
+  std::array<struct sigaction, 3> old_actions_{};
+};
+
+struct RunningStep {
+  std::size_t index = 0;
+  Subprocess process;
+  Clock::time_point deadline;
+  std::optional<Clock::time_point> kill_at;  // SIGKILL then, if still alive
+  bool stopping = false;                     // SIGTERM sent
+  bool timed_out = false;
+  bool cancelled = false;
+};
+
+std::string describe_exit(const StepSpec& step, const RunningStep& running) {
+  if (running.cancelled) return "cancelled";
+  if (running.timed_out) {
+    return "timed out after " + std::to_string(step.timeout.count() / 1000.0).substr(0, 6) + " s";
+  }
+  if (running.process.term_signal() != 0) {
+    return std::string("killed by signal ") + std::to_string(running.process.term_signal()) + " (" +
+           strsignal(running.process.term_signal()) + ")";
+  }
+  if (running.process.exit_code() == 0) return "exited with 0";
+  return "exited with " + std::to_string(running.process.exit_code());
+}
+
+class Scheduler {
+ public:
+  Scheduler(const std::vector<StepSpec>& steps, const SchedulerOptions& options,
+            const SecretMasker& masker, SchedulerObserver* observer)
+      : steps_(steps), options_(options), masker_(masker), observer_(observer) {
+    outcome_.results.resize(steps.size());
+    sinks_.resize(steps.size());
+    first_start_.resize(steps.size());
+    // Exclusive steps (tools that rewrite files) go first, one at a time, so
+    // the others see the files they leave behind.
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      if (steps[i].exclusive) pending_.push_back(i);
+    }
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      if (!steps[i].exclusive) pending_.push_back(i);
+    }
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      StepResult& result = outcome_.results[i];
+      result.gate = steps[i].gate;
+      result.name = steps[i].name;
+      result.command = steps[i].command;
+      result.log_path = steps[i].log_path.string();
+    }
+  }
+
+  ScheduleOutcome run() {
+    SignalScope signals;
+    const int jobs = std::max(1, options_.jobs);
+    while (!pending_.empty() || !running_.empty()) {
+      if (g_cancel_signal != 0 && !outcome_.cancelled) {
+        outcome_.cancelled = true;
+        outcome_.cancel_signal = g_cancel_signal;
+        stop_all("cancelled");
+      }
+      if (stopping_all_) skip_pending();
+      while (!stopping_all_ && !pending_.empty() && static_cast<int>(running_.size()) < jobs) {
+        const std::size_t next = pending_.front();
+        const bool exclusive_running = std::any_of(
+            running_.begin(), running_.end(),
+            [&](const RunningStep& r) { return steps_[r.index].exclusive; });
+        if (exclusive_running || (steps_[next].exclusive && !running_.empty())) break;
+        pending_.pop_front();
+        start(next);
+      }
+      if (running_.empty()) continue;
+      wait(signals);
+      service();
+    }
+    return std::move(outcome_);
+  }
+
+ private:
+  void start(std::size_t index) {
+    const StepSpec& step = steps_[index];
+    StepResult& result = outcome_.results[index];
+    const auto now = Clock::now();
+    if (result.attempts == 0) first_start_[index] = now;
+    ++result.attempts;
+    if (!sinks_[index]) {
+      sinks_[index] = std::make_unique<OutputSink>(step.log_path, masker_, options_.tail_bytes);
+    }
+    if (observer_ != nullptr) observer_->step_started(index, step);
+    try {
+      RunningStep running;
+      running.index = index;
+      running.process = Subprocess::start({step.command, step.cwd, step.environment});
+      running.deadline = now + step.timeout;
+      running_.push_back(std::move(running));
+    } catch (const SpawnError& error) {
+      sinks_[index]->note(std::string("qgate: ") + error.what());
+      finish_without_process(index, Status::error, error.what());
+    }
+  }
+
+  void wait(const SignalScope& signals) {
+    std::vector<pollfd> fds;
+    fds.reserve(running_.size() * 2);
+    auto wake = Clock::time_point::max();
+    bool needs_polling = false;
+    for (const auto& r : running_) {
+      if (r.process.output_fd() >= 0) fds.push_back({r.process.output_fd(), POLLIN, 0});
+      if (!r.process.reaped()) {
+        if (r.process.exit_fd() >= 0) {
+          fds.push_back({r.process.exit_fd(), POLLIN, 0});
+        } else {
+          needs_polling = true;
+        }
+      }
+      wake = std::min(wake, r.kill_at ? *r.kill_at : r.deadline);
+    }
+    auto now = Clock::now();
+    auto limit = wake - now;
+    if (observer_ != nullptr) limit = std::min<Clock::duration>(limit, std::chrono::milliseconds(100));
+    if (needs_polling) limit = std::min<Clock::duration>(limit, std::chrono::milliseconds(20));
+    if (limit < Clock::duration::zero()) limit = Clock::duration::zero();
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(limit).count();
+    timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    ::ppoll(fds.data(), fds.size(), &timeout, signals.wait_mask());
+    if (observer_ != nullptr) observer_->tick();
+  }
+
+  // Reads what is available, reaps what has exited, enforces deadlines and
+  // finishes the steps that are done.
+  void service() {
+    const auto now = Clock::now();
+    for (auto& r : running_) {
+      drain(r);
+      if (!r.process.reaped() && r.process.try_reap()) drain(r);
+      if (r.process.reaped() && !r.process.output_closed() && !r.stopping) {
+        // The step is over but something it started still holds its output
+        // open: stop the stragglers so no orphan outlives the step.
+        stop(r, now);
+      }
+      if (!r.stopping && now >= r.deadline) {
+        r.timed_out = true;
+        stop(r, now);
+      }
+      if (r.kill_at && now >= *r.kill_at) {
+        r.process.signal_group(SIGKILL);
+        r.kill_at = now + std::chrono::seconds(1);
+      }
+    }
+    for (std::size_t i = 0; i < running_.size();) {
+      RunningStep& r = running_[i];
+      if (r.process.reaped() && r.process.output_closed()) {
+        RunningStep done = std::move(r);
+        running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(i));
+        finish(done);
+      } else {
+        ++i;
+      }
+    }
+  }
+
+  void drain(RunningStep& r) {
+    // A bounded number of reads per wake-up keeps one chatty step from
+    // starving the others.
+    for (int i = 0; i < 16 && !r.process.output_closed(); ++i) {
+      const long n = r.process.read_output(buffer_.data(), buffer_.size());
+      if (n <= 0) break;
+      sinks_[r.index]->write(std::string_view(buffer_.data(), static_cast<std::size_t>(n)));
+    }
+  }
+
+  void stop(RunningStep& r, Clock::time_point now) {
+    r.stopping = true;
+    r.process.signal_group(SIGTERM);
+    r.kill_at = now + steps_[r.index].grace;
+  }
+
+  void stop_all(const char* reason) {
+    (void)reason;
+    stopping_all_ = true;
+    const auto now = Clock::now();
+    for (auto& r : running_) {
+      r.cancelled = true;
+      if (!r.stopping) stop(r, now);
+    }
+  }
+
+  void skip_pending() {
+    while (!pending_.empty()) {
+      const std::size_t index = pending_.front();
+      pending_.pop_front();
+      StepResult& result = outcome_.results[index];
+      result.status = Status::cancelled;
+      result.message = outcome_.cancelled ? "not started: the run was cancelled"
+                                          : "not started: --fail-fast after a required failure";
+      if (observer_ != nullptr) observer_->step_finished(index, steps_[index], result);
+    }
+  }
+
+  void finish(RunningStep& r) {
+    const StepSpec& step = steps_[r.index];
+    StepResult& result = outcome_.results[r.index];
+    const int exit_code = r.process.exit_code();
+    const bool retryable = !r.cancelled && !r.timed_out && !stopping_all_ && exit_code > 0 &&
+                           result.attempts < step.retry.attempts &&
+                           std::find(step.retry.exit_codes.begin(), step.retry.exit_codes.end(),
+                                     exit_code) != step.retry.exit_codes.end();
+    if (retryable) {
+      sinks_[r.index]->note("--- qgate: attempt " + std::to_string(result.attempts) +
+                            " exited with " + std::to_string(exit_code) + "; retrying ---");
+      pending_.push_front(r.index);
+      return;
+    }
+    result.exit_code = exit_code;
+    result.term_signal = r.process.term_signal();
+    result.timed_out = r.timed_out;
+    Status status = Status::failed;
+    if (r.cancelled) {
+      status = Status::cancelled;
+    } else if (exit_code == 0 && !r.timed_out) {
+      status = Status::passed;
+    }
+    complete(r.index, status, describe_exit(step, r));
+    result.flaky = status == Status::passed && result.attempts > 1;
+    if (result.flaky) result.message = "passed on attempt " + std::to_string(result.attempts);
+    if (observer_ != nullptr) observer_->step_finished(r.index, step, result);
+    if (status == Status::failed && step.required && options_.fail_fast == FailFast::yes) {
+      stop_all("fail-fast");
+    }
+  }
+
+  void finish_without_process(std::size_t index, Status status, const std::string& message) {
+    complete(index, status, message);
+    if (observer_ != nullptr) observer_->step_finished(index, steps_[index], outcome_.results[index]);
+    if (steps_[index].required && options_.fail_fast == FailFast::yes) stop_all("fail-fast");
+  }
+
+  void complete(std::size_t index, Status status, const std::string& message) {
+    StepResult& result = outcome_.results[index];
+    OutputSink& sink = *sinks_[index];
+    sink.finish();
+    result.status = status;
+    result.message = masker_.mask(message);
+    result.tail = sink.tail(options_.tail_lines);
+    result.duration_s =
+        std::chrono::duration<double>(Clock::now() - first_start_[index]).count();
+    sinks_[index].reset();  // closes the log file now, not at the end of the run
+  }
+
+  const std::vector<StepSpec>& steps_;
+  const SchedulerOptions& options_;
+  const SecretMasker& masker_;
+  SchedulerObserver* observer_;
+  ScheduleOutcome outcome_;
+  std::deque<std::size_t> pending_;
+  std::vector<RunningStep> running_;
+  std::vector<std::unique_ptr<OutputSink>> sinks_;
+  std::vector<Clock::time_point> first_start_;
+  std::array<char, 64 * 1024> buffer_{};
+  bool stopping_all_ = false;
+};
+
+}  // namespace
+
+ScheduleOutcome run_steps(const std::vector<StepSpec>& steps, const SchedulerOptions& options,
+                          const SecretMasker& masker, SchedulerObserver* observer) {
+  return Scheduler(steps, options, masker, observer).run();
+}
+
+}  // namespace qgate

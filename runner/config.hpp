@@ -1,0 +1,108 @@
+#pragma once
+// The module's configuration: integration-requirements.yaml (the checklist,
+// `module:`, `settings:` and `gates:`) and the modules.yaml registry.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace qgate {
+
+// One problem in a configuration file, at a 1-based line and column.
+struct Diagnostic {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string message;
+};
+
+// Returns "file:line:column: error: message".
+std::string format_diagnostic(const Diagnostic& diagnostic);
+
+// Thrown when a configuration file is wrong; qgate exits 2 on it.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<Diagnostic> diagnostics);
+  const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+
+ private:
+  std::vector<Diagnostic> diagnostics_;
+};
+
+// One line of the checklist.
+struct RequirementConfig {
+  std::string name;
+  std::string category;  // where the file lists it
+  bool required = true;
+};
+
+// When to run a failed step again.
+struct RetryPolicy {
+  std::vector<int> exit_codes;  // retry only on these exit codes
+  int attempts = 1;             // total attempts, including the first
+};
+
+// One command of a gate.
+struct StepConfig {
+  std::string name;
+  std::string run;  // run by /bin/sh -c in the module folder
+  std::chrono::milliseconds timeout{0};
+  std::chrono::milliseconds grace{0};
+  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<std::string> requirements;  // empty: counts for all of its gate's
+  RetryPolicy retry;
+};
+
+// A report file a gate reads after its steps.
+struct ReportConfig {
+  std::string path;
+  std::string format;  // empty: detected
+};
+
+// How one gate runs.
+struct GateConfig {
+  std::string name;
+  bool exclusive = false;
+  std::vector<StepConfig> steps;
+  std::vector<ReportConfig> reports;
+  nlohmann::json options = nlohmann::json::object();  // the whole `gates.<name>` section
+};
+
+// Which module this is.
+struct ModuleInfo {
+  std::string id;
+  std::string key;  // its key in the registry, if known
+  std::string name;
+  std::string description;
+  std::string repository;
+  std::vector<std::string> dependencies;
+};
+
+struct Config {
+  std::filesystem::path path;        // the configuration file (absolute)
+  std::filesystem::path module_dir;  // the folder it lies in
+  ModuleInfo module;
+  std::vector<RequirementConfig> requirements;
+  std::vector<GateConfig> gates;  // only the gates named in `gates:`, in canonical order
+  std::vector<std::string> secret_env;
+  std::string base_ref;
+  std::chrono::milliseconds default_timeout{std::chrono::minutes(10)};
+  std::chrono::milliseconds default_grace{std::chrono::seconds(5)};
+
+  // Returns the configuration of gate `name`, or nullptr if it has none.
+  const GateConfig* gate(const std::string& name) const;
+};
+
+// Loads and validates the configuration file at `path`; throws ConfigError
+// naming file:line:column for every problem found.
+Config load_config(const std::filesystem::path& path);
+
+// Loads the module registry at `path` (the checkout system's modules.yaml);
+// throws ConfigError on problems.
+std::vector<ModuleInfo> load_module_registry(const std::filesystem::path& path);
+
+}  // namespace qgate

@@ -1,0 +1,45 @@
+#pragma once
+// YAML documents turned into JSON with the position of every value and key
+// kept, so that JSON Schema errors can name file:line:column.
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runner/config.hpp"
+
+namespace qgate {
+
+// A 1-based position in a source file.
+struct SourceMark {
+  int line = 0;
+  int column = 0;
+};
+
+// A YAML document as JSON, with positions by JSON pointer ("/gates/lint").
+struct LocatedJson {
+  nlohmann::json value;
+  std::map<std::string, SourceMark> value_marks;  // where each value starts
+  std::map<std::string, SourceMark> key_marks;    // where each object key is written
+  std::string file;
+
+  // Returns a diagnostic at the value at `pointer` (or its nearest parent).
+  Diagnostic at_value(const std::string& pointer, std::string message) const;
+  // Returns a diagnostic at the key of `pointer` (or at its value).
+  Diagnostic at_key(const std::string& pointer, std::string message) const;
+};
+
+// Parses the YAML file at `path`; throws ConfigError on a syntax error or an
+// unreadable file.
+LocatedJson load_located_yaml(const std::string& path);
+
+// Validates `document` against the JSON Schema `schema`; returns one
+// diagnostic per problem, with "did you mean" for misspelt keys.
+std::vector<Diagnostic> validate_with_schema(const LocatedJson& document,
+                                             const nlohmann::json& schema);
+
+// Returns the JSON pointer of `pointer`'s child `token` (escaping '~' and '/').
+std::string child_pointer(const std::string& pointer, const std::string& token);
+
+}  // namespace qgate

@@ -1,0 +1,39 @@
+#pragma once
+// `qgate check`: load the config, run every gate, record and report the run.
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "reporters/reports.hpp"
+#include "runner/scheduler.hpp"
+
+namespace qgate {
+
+// Exit codes of `qgate check` (DESIGN.md), plus 130 for a cancelled run.
+enum ExitCode : int {
+  kExitPassed = 0,
+  kExitFailed = 1,
+  kExitUsage = 2,
+  kExitInternal = 3,
+  kExitCancelled = 130,
+};
+
+struct CheckOptions {
+  std::filesystem::path config_path = "integration-requirements.yaml";
+  std::filesystem::path state_dir;  // empty: <module folder>/.qgate
+  int jobs = 0;                     // 0: the number of cores
+  FailFast fail_fast = FailFast::no;
+  bool ci = false;            // plain output even on a terminal
+  bool color = true;          // colour when the output is a terminal
+  std::string base_ref;       // overrides settings.base_ref
+  std::string trigger = "cli";
+  std::vector<std::pair<ReportFormat, std::filesystem::path>> reports;
+};
+
+// Runs `qgate check` with `options`, printing to `out` (progress, summary) and
+// `err` (errors); returns the process exit code.
+int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace qgate

@@ -1,0 +1,60 @@
+#pragma once
+// What a run will do (which gates, which steps, which requirement each step
+// judges) and how the outcomes become verdicts. Pure: no processes, no I/O.
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gates/builtin_check.hpp"
+#include "runner/config.hpp"
+#include "runner/result.hpp"
+#include "runner/scheduler.hpp"
+
+namespace qgate {
+
+// One gate of the run.
+struct PlannedGate {
+  std::string name;
+  bool required = false;                  // judges at least one required requirement
+  std::vector<std::size_t> steps;         // indices into RunPlan::steps
+  std::vector<std::string> requirements;  // checklist items it judges
+};
+
+struct RunPlan {
+  std::vector<StepSpec> steps;
+  std::vector<PlannedGate> gates;
+  // The requirements each step judges (its own list, or all of its gate's).
+  std::vector<std::vector<std::string>> step_requirements;
+  // Requirements judged by a built-in check (no step names them explicitly).
+  std::vector<std::string> builtin_requirements;
+};
+
+// Where a run keeps its files, and the environment its steps start from.
+struct PlanContext {
+  std::filesystem::path run_dir;         // .qgate/runs/<run id>
+  std::vector<std::string> environment;  // qgate's own, "NAME=value"
+  std::string run_id;
+};
+
+// Plans the run of `config`.
+RunPlan make_plan(const Config& config, const PlanContext& context);
+
+// Built-in check outcomes by requirement name.
+using BuiltinOutcomes = std::map<std::string, CheckOutcome>;
+
+// Returns the verdict on gate `gate` from its steps and built-in checks.
+GateResult judge_gate(const RunPlan& plan, const PlannedGate& gate,
+                      const std::vector<StepResult>& step_results,
+                      const BuiltinOutcomes& builtins);
+
+// Returns the verdict on every requirement of the checklist.
+std::vector<RequirementResult> judge_requirements(const Config& config, const RunPlan& plan,
+                                                  const std::vector<StepResult>& step_results,
+                                                  const BuiltinOutcomes& builtins);
+
+// Returns the exit code of `qgate check` for these verdicts: 0 when every
+// required requirement passed or was skipped, else 1.
+int exit_code_for(const std::vector<RequirementResult>& requirements);
+
+}  // namespace qgate
