@@ -1,0 +1,42 @@
+#pragma once
+// The report files qgate writes (JSON, JUnit XML, Markdown), chosen by name, and
+// the text clean-up the renderers share.
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runner/result.hpp"
+
+namespace qgate {
+
+// A file format for the report of a run.
+enum class ReportFormat { json, junit, markdown };
+
+// Parses "json", "junit", "markdown" or "md"; nothing for any other name.
+std::optional<ReportFormat> report_format_from_string(std::string_view name);
+// Returns the canonical name of `format` ("json", "junit", "markdown").
+std::string_view to_string(ReportFormat format);
+
+// Renders `run` as a whole report file in `format`, ending with a newline.
+std::string render_report(ReportFormat format, const RunResult& run);
+// Writes the `format` report of `run` to `path` atomically (temporary file in the
+// same folder, fsync, rename), creating parent folders; throws std::runtime_error
+// naming `path` when it cannot.
+void write_report_file(ReportFormat format, const RunResult& run,
+                       const std::filesystem::path& path);
+
+// Returns `text` with every invalid UTF-8 sequence replaced by U+FFFD, because
+// JSON, XML and GitHub all reject invalid UTF-8 and step output can be any bytes.
+std::string to_valid_utf8(std::string_view text);
+// Returns `text` as valid UTF-8 without terminal escape sequences (colours,
+// cursor moves) and without the control characters XML 1.0 forbids; carriage
+// returns become newlines so that progress-bar updates stay readable.
+std::string to_printable_text(std::string_view text);
+// Returns the end of `text` that fits in `max_bytes`, starting at a line break
+// when one is near, else at a UTF-8 character boundary, because the last lines
+// of output usually say why a step failed.
+std::string_view last_part(std::string_view text, std::size_t max_bytes);
+
+}  // namespace qgate
