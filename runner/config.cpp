@@ -41,8 +41,17 @@ void check_checklist(const LocatedJson& doc, std::vector<Diagnostic>& diagnostic
   if (!checklist.is_object()) return;
   const auto names = requirement_names();
   std::set<std::string> seen;
-  for (const auto& [category, items] : checklist.items()) {
-    if (!items.is_array()) continue;
+  // Categories in the checkout system's order, which is the file's order too
+  // (JSON objects forget it), so "listed twice" points at the second listing.
+  std::vector<std::string> categories = requirement_categories();
+  for (const auto& [category, unused] : checklist.items()) {
+    if (std::find(categories.begin(), categories.end(), category) == categories.end()) {
+      categories.push_back(category);
+    }
+  }
+  for (const auto& category : categories) {
+    if (!checklist.contains(category) || !checklist.at(category).is_array()) continue;
+    const auto& items = checklist.at(category);
     const std::string category_pointer =
         child_pointer(child_pointer("", "integration_requirements"), category);
     for (std::size_t i = 0; i < items.size(); ++i) {

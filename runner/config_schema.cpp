@@ -230,9 +230,18 @@ std::optional<Diagnostic> explain(const LocatedJson& document, const nlohmann::j
   } catch (const std::exception&) {
   }
   const nlohmann::json* sub = subschema_at(schema, pointer);
-  if (sub != nullptr && sub->contains("description") && sub->contains("oneOf") &&
-      text.find("oneOf") != std::string::npos) {
-    return document.at_value(pointer, where + ": " + sub->at("description").get<std::string>());
+  if (sub != nullptr && sub->contains("oneOf")) {
+    // The alternatives' own errors confuse more than they help: say what fits.
+    if (sub->contains("description")) {
+      return document.at_value(pointer, where + ": " + sub->at("description").get<std::string>());
+    }
+    std::string expected;
+    for (const auto& alternative : sub->at("oneOf")) {
+      const std::string types = expected_types(resolve(schema, &alternative));
+      if (!types.empty()) expected += (expected.empty() ? "" : " or ") + types;
+    }
+    return document.at_value(pointer, where + ": expected " + expected +
+                                          (value != nullptr ? ", got " + json_type_name(*value) : ""));
   }
   if (text == "Value type not permitted by 'type' constraint." && value != nullptr) {
     const std::string expected = expected_types(sub);

@@ -39,8 +39,8 @@ Status combine(const std::vector<Status>& statuses) {
 }
 
 std::string step_phrase(const StepResult& step) {
-  return "step '" + step.name + "' " + (step.message.empty() ? std::string(to_string(step.status))
-                                                             : step.message);
+  return "step '" + step.name + "' " +
+         (step.message.empty() ? std::string(to_string(step.status)) : step.message);
 }
 
 }  // namespace

@@ -77,7 +77,7 @@ std::string describe_exit(const StepSpec& step, const RunningStep& running) {
     return std::string("killed by signal ") + std::to_string(running.process.term_signal()) + " (" +
            strsignal(running.process.term_signal()) + ")";
   }
-  if (running.process.exit_code() == 0) return "exited with 0";
+  if (running.process.exit_code() == 0) return "";
   return "exited with " + std::to_string(running.process.exit_code());
 }
 

@@ -1,1 +1,290 @@
-// placeholder
+#include "runner/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "runner/requirements.hpp"
+#include "tests/test_support.hpp"
+
+namespace qgate {
+namespace {
+
+using testing::TempDir;
+using testing::write_file;
+
+// The checklist exactly as the checkout system writes it (flow style).
+const char* const kSeedFlow = R"(integration_requirements:
+  documentation:   [ {module_readme_complete: true}, {api_documentation_updated: true},
+                     {database_schema_documented: true}, {integration_guide_written: true} ]
+  testing:         [ {unit_tests_passing: true}, {integration_tests_passing: true},
+                     {security_scan_clean: true}, {performance_benchmarks_met: true} ]
+  code_quality:    [ {code_review_approved: true}, {linting_rules_followed: true},
+                     {type_checking_passed: true}, {dependency_audit_clean: true} ]
+  coordination:    [ {dependent_modules_notified: true}, {breaking_changes_documented: true},
+                     {migration_scripts_provided: true}, {deployment_plan_reviewed: true} ]
+)";
+
+// The same checklist in block style, with one advisory item.
+const char* const kSeedBlock = R"(integration_requirements:
+  documentation:
+    - module_readme_complete: true
+    - api_documentation_updated: true
+    - database_schema_documented: true
+    - integration_guide_written: true
+  testing:
+    - unit_tests_passing: true
+    - integration_tests_passing: true
+    - security_scan_clean: true
+    - performance_benchmarks_met: true
+  code_quality:
+    - code_review_approved: true
+    - linting_rules_followed: true
+    - type_checking_passed: true
+    - dependency_audit_clean: true
+  coordination:
+    - dependent_modules_notified: true
+    - breaking_changes_documented: true
+    - migration_scripts_provided: true
+    - deployment_plan_reviewed: false
+)";
+
+Config load_text(const TempDir& dir, const std::string& text) {
+  write_file(dir / "integration-requirements.yaml", text);
+  return load_config(dir / "integration-requirements.yaml");
+}
+
+// Returns the diagnostics of loading `text`; fails the test if it loads.
+std::vector<Diagnostic> errors_of(const std::string& text) {
+  TempDir dir;
+  try {
+    load_text(dir, text);
+  } catch (const ConfigError& error) {
+    return error.diagnostics();
+  }
+  ADD_FAILURE() << "expected a ConfigError for:\n" << text;
+  return {};
+}
+
+TEST(Config, LoadsSeedChecklistInFlowStyle) {
+  TempDir dir;
+  const Config config = load_text(dir, kSeedFlow);
+  ASSERT_EQ(config.requirements.size(), 16u);
+  for (std::size_t i = 0; i < 16; ++i) {
+    EXPECT_EQ(config.requirements[i].name, known_requirements()[i].name);
+    EXPECT_EQ(config.requirements[i].category, known_requirements()[i].category);
+    EXPECT_TRUE(config.requirements[i].required);
+  }
+  EXPECT_EQ(config.module.id, dir.path().filename().string());
+}
+
+TEST(Config, LoadsSeedChecklistInBlockStyle) {
+  TempDir dir;
+  const Config config = load_text(dir, kSeedBlock);
+  ASSERT_EQ(config.requirements.size(), 16u);
+  EXPECT_EQ(config.requirements.back().name, "deployment_plan_reviewed");
+  EXPECT_FALSE(config.requirements.back().required);
+  EXPECT_TRUE(config.requirements.front().required);
+}
+
+TEST(Config, ReadsGatesStepsAndSettings) {
+  TempDir dir;
+  const Config config = load_text(dir, std::string(kSeedBlock) + R"(
+settings: {timeout: 2m, grace: 3s, secret_env: [DEPLOY_KEY], base_ref: origin/main}
+gates:
+  lint:
+    exclusive: true
+    steps:
+      - {name: clang-tidy, run: clang-tidy -p build src/a.cpp, timeout: 5m}
+      - name: format
+        run: clang-format --dry-run src/a.cpp
+        requirements: [linting_rules_followed]
+        env: {LEVEL: 3}
+        retry: {exit_codes: [75], attempts: 3}
+  test-coverage:
+    steps:
+      - {name: unit, run: ctest --test-dir build --output-junit junit.xml}
+    reports:
+      - build/junit.xml
+      - {path: build/coverage.xml, format: cobertura}
+)");
+  ASSERT_EQ(config.gates.size(), 2u);
+  EXPECT_EQ(config.gates[0].name, "test-coverage");  // canonical order
+  const GateConfig* lint = config.gate("lint");
+  ASSERT_NE(lint, nullptr);
+  EXPECT_TRUE(lint->exclusive);
+  ASSERT_EQ(lint->steps.size(), 2u);
+  EXPECT_EQ(lint->steps[0].timeout, std::chrono::minutes(5));
+  EXPECT_EQ(lint->steps[1].timeout, std::chrono::minutes(2));
+  EXPECT_EQ(lint->steps[1].grace, std::chrono::seconds(3));
+  EXPECT_EQ(lint->steps[1].env.at(0), (std::pair<std::string, std::string>{"LEVEL", "3"}));
+  EXPECT_EQ(lint->steps[1].retry.attempts, 3);
+  EXPECT_EQ(lint->steps[1].retry.exit_codes, std::vector<int>{75});
+  EXPECT_EQ(lint->steps[1].requirements, std::vector<std::string>{"linting_rules_followed"});
+  const GateConfig* tests = config.gate("test-coverage");
+  ASSERT_EQ(tests->reports.size(), 2u);
+  EXPECT_EQ(tests->reports[1].format, "cobertura");
+  EXPECT_EQ(config.secret_env, std::vector<std::string>{"DEPLOY_KEY"});
+  EXPECT_EQ(config.base_ref, "origin/main");
+}
+
+TEST(Config, ResolvesModuleFromSeedRegistry) {
+  TempDir dir;
+  write_file(dir / "modules.yaml", R"(modules:
+  database-core:
+    id: "db-001"
+    name: "Database Core Schema"
+    description: "Core phone_numbers and humans tables with relationships"
+    repository: "git@github.com:smrt-crm/database-core.git"
+    dependencies: []
+    estimated_effort: "2-3 weeks"
+    complexity: "high"
+  api-core:
+    id: "api-001"
+    name: "Core API Layer"
+    description: "FastAPI backend with authentication and CRUD operations"
+    repository: "git@github.com:smrt-crm/api-core.git"
+    dependencies: ["db-001"]
+)");
+  const Config config =
+      load_text(dir, std::string(kSeedFlow) + "module: {key: api-core, registry: modules.yaml}\n");
+  EXPECT_EQ(config.module.id, "api-001");
+  EXPECT_EQ(config.module.name, "Core API Layer");
+  EXPECT_EQ(config.module.repository, "git@github.com:smrt-crm/api-core.git");
+  EXPECT_EQ(config.module.dependencies, std::vector<std::string>{"db-001"});
+}
+
+TEST(ConfigErrors, UnknownRequirementNamesPositionAndSuggestion) {
+  const auto errors = errors_of(
+      "integration_requirements:\n  documentation:\n    - module_readme_complete: true\n"
+      "    - api_documentation_updaed: true\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 4);
+  EXPECT_EQ(errors[0].column, 7);
+  EXPECT_NE(errors[0].message.find("unknown requirement 'api_documentation_updaed'"),
+            std::string::npos);
+  EXPECT_NE(errors[0].message.find("did you mean 'api_documentation_updated'"), std::string::npos);
+}
+
+TEST(ConfigErrors, UnknownKeySuggestsTheClosestOne) {
+  const auto errors = errors_of(
+      "integration_requirements: {}\ngates:\n  lint:\n    stesp:\n      - {name: a, run: b}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 4);
+  EXPECT_EQ(errors[0].column, 5);
+  EXPECT_NE(errors[0].message.find("unknown key 'stesp'"), std::string::npos);
+  EXPECT_NE(errors[0].message.find("did you mean 'steps'"), std::string::npos);
+}
+
+TEST(ConfigErrors, UnknownGateAndCategorySuggest) {
+  auto errors = errors_of("integration_requirements:\n  testng: []\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 2);
+  EXPECT_NE(errors[0].message.find("did you mean 'testing'"), std::string::npos);
+  errors = errors_of("integration_requirements: {}\ngates:\n  securty: {}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 3);
+  EXPECT_NE(errors[0].message.find("did you mean 'security'"), std::string::npos);
+}
+
+TEST(ConfigErrors, WrongTypesNameTheValue) {
+  auto errors = errors_of("integration_requirements:\n  testing: [ {unit_tests_passing: yes} ]\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 2);
+  EXPECT_EQ(errors[0].column, 35);
+  EXPECT_NE(errors[0].message.find("expected true or false, got a string"), std::string::npos);
+  errors = errors_of("integration_requirements: {}\ngates:\n  lint:\n    steps: {name: a}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 4);
+  EXPECT_NE(errors[0].message.find("expected a list, got a mapping"), std::string::npos);
+}
+
+TEST(ConfigErrors, MissingRunAndBadTimeoutAreReported) {
+  const auto errors = errors_of(
+      "integration_requirements: {}\ngates:\n  lint:\n    steps:\n      - name: a\n"
+      "      - {name: b, run: c, timeout: 5 minutes}\n");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].line, 5);
+  EXPECT_NE(errors[0].message.find("missing required key 'run'"), std::string::npos);
+  EXPECT_EQ(errors[1].line, 6);
+  EXPECT_NE(errors[1].message.find("duration"), std::string::npos);
+}
+
+TEST(ConfigErrors, YamlSyntaxErrorHasPosition) {
+  const auto errors = errors_of("integration_requirements:\n  testing: [ {a: true}\n  x: 1\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_GT(errors[0].line, 1);
+  EXPECT_GT(errors[0].column, 0);
+}
+
+TEST(ConfigErrors, DuplicateRequirementAndDuplicateKey) {
+  auto errors = errors_of(
+      "integration_requirements:\n  testing: [ {unit_tests_passing: true} ]\n"
+      "  code_quality: [ {unit_tests_passing: false} ]\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 3);
+  EXPECT_NE(errors[0].message.find("listed twice"), std::string::npos);
+  errors = errors_of("integration_requirements: {}\nintegration_requirements: {}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 2);
+  EXPECT_NE(errors[0].message.find("duplicate key"), std::string::npos);
+}
+
+TEST(ConfigErrors, StepJudgingAnotherGatesRequirement) {
+  const auto errors = errors_of(
+      "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+      "      - {name: a, run: b, requirements: [unit_tests_passing]}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 5);
+  EXPECT_NE(errors[0].message.find("judged by gate 'test-coverage'"), std::string::npos);
+}
+
+TEST(ConfigErrors, MissingChecklistAndNonMappingDocument) {
+  auto errors = errors_of("gates: {}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("missing required key 'integration_requirements'"),
+            std::string::npos);
+  errors = errors_of("- just\n- a list\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 1);
+}
+
+TEST(ConfigErrors, RegistryProblemsNameTheRegistryFile) {
+  TempDir dir;
+  write_file(dir / "modules.yaml",
+             "modules:\n  api-core:\n    id: api-001\n    dependencies: [db-01]\n"
+             "  database-core:\n    id: db-001\n");
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\nmodule: {key: api-core, registry: modules.yaml}\n");
+  try {
+    load_config(dir / "integration-requirements.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& error) {
+    ASSERT_EQ(error.diagnostics().size(), 1u);
+    const Diagnostic& d = error.diagnostics()[0];
+    EXPECT_EQ(d.file, (dir / "modules.yaml").string());
+    EXPECT_EQ(d.line, 4);
+    EXPECT_NE(d.message.find("did you mean 'db-001'"), std::string::npos);
+  }
+}
+
+TEST(ConfigErrors, ModuleNotInRegistrySuggests) {
+  TempDir dir;
+  write_file(dir / "modules.yaml", "modules:\n  api-core: {id: api-001}\n");
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\nmodule:\n  key: api-cor\n  registry: modules.yaml\n");
+  try {
+    load_config(dir / "integration-requirements.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& error) {
+    ASSERT_EQ(error.diagnostics().size(), 1u);
+    EXPECT_EQ(error.diagnostics()[0].line, 3);
+    EXPECT_NE(error.diagnostics()[0].message.find("did you mean 'api-core'"), std::string::npos);
+  }
+}
+
+TEST(ConfigErrors, FormatsAsFileLineColumn) {
+  const Diagnostic d{"a/b.yaml", 3, 7, "unknown key 'x'"};
+  EXPECT_EQ(format_diagnostic(d), "a/b.yaml:3:7: error: unknown key 'x'");
+}
+
+}  // namespace
+}  // namespace qgate
