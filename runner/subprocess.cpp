@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@ struct ChildSetup {
   template <typename Launcher>
   bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
     if (::setpgid(0, 0) != 0) return bp::error_code(errno, bp::system_category());
+    // If qgate itself is killed (kill -9), its direct children go with it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -62,6 +65,11 @@ int open_pidfd(pid_t pid) {
 }  // namespace
 
 Subprocess Subprocess::start(const SpawnRequest& request) {
+  // The launcher's chdir failure in the child is not reported back reliably.
+  std::error_code ignored;
+  if (!std::filesystem::is_directory(request.cwd, ignored)) {
+    throw SpawnError("cannot start the step: folder " + request.cwd.string() + " does not exist");
+  }
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     throw SpawnError(std::string("cannot create a pipe: ") + std::strerror(errno));

@@ -1,7 +1,9 @@
 #include "tests/test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -54,6 +56,34 @@ CommandResult run_command(const std::string& command, const std::filesystem::pat
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+bool process_alive(int pid) {
+  if (pid <= 0 || kill(pid, 0) != 0) return false;
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] != 'Z';
+}
+
+bool process_survives(int pid, double seconds) {
+  for (int i = 0; i < static_cast<int>(seconds * 100); ++i) {
+    if (!process_alive(pid)) return false;
+    usleep(10'000);
+  }
+  return process_alive(pid);
+}
+
+int read_pid(const std::filesystem::path& path) {
+  const std::string text = read_file(path);
+  return text.empty() ? 0 : std::atoi(text.c_str());
+}
+
+bool wait_for_file(const std::filesystem::path& path, double seconds) {
+  for (int i = 0; i < static_cast<int>(seconds * 100); ++i) {
+    if (std::filesystem::exists(path)) return true;
+    usleep(10'000);
+  }
+  return std::filesystem::exists(path);
 }
 
 std::filesystem::path qgate_binary() { return QGATE_BINARY; }

@@ -35,6 +35,16 @@ struct CommandResult {
 // Runs `command` with /bin/sh -c in `cwd`, capturing stdout and stderr.
 CommandResult run_command(const std::string& command, const std::filesystem::path& cwd);
 
+// Returns true if process `pid` exists and is not a zombie.
+bool process_alive(int pid);
+// Returns true if process `pid` is still alive after waiting up to `seconds`
+// for it to end (a killed process takes a moment to become a zombie).
+bool process_survives(int pid, double seconds = 2.0);
+// Reads a decimal pid from the file at `path`; 0 if there is none.
+int read_pid(const std::filesystem::path& path);
+// Waits up to `seconds` for `path` to exist; returns whether it does.
+bool wait_for_file(const std::filesystem::path& path, double seconds);
+
 // The path of the qgate binary under test.
 std::filesystem::path qgate_binary();
 // The source root (for examples/ and schemas/).

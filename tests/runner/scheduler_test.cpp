@@ -1,1 +1,242 @@
-// placeholder
+#include "runner/scheduler.hpp"
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <sstream>
+
+#include "tests/test_support.hpp"
+
+extern char** environ;
+
+namespace qgate {
+namespace {
+
+using testing::process_survives;
+using testing::read_file;
+using testing::read_pid;
+using testing::TempDir;
+using Clock = std::chrono::steady_clock;
+
+StepSpec make_step(const TempDir& dir, const std::string& name, const std::string& command) {
+  StepSpec step;
+  step.gate = "lint";
+  step.name = name;
+  step.command = command;
+  step.cwd = dir.path();
+  for (char** e = environ; *e != nullptr; ++e) step.environment.emplace_back(*e);
+  step.environment.push_back("QGATE_STEP=" + name);
+  step.timeout = std::chrono::seconds(30);
+  step.grace = std::chrono::seconds(2);
+  step.log_path = dir / ("logs/" + name + ".log");
+  return step;
+}
+
+ScheduleOutcome run(const std::vector<StepSpec>& steps, int jobs,
+                    FailFast fail_fast = FailFast::no, const SecretMasker& masker = {}) {
+  SchedulerOptions options;
+  options.jobs = jobs;
+  options.fail_fast = fail_fast;
+  return run_steps(steps, options, masker, nullptr);
+}
+
+int open_fd_count() {
+  int count = 0;
+  DIR* dir = opendir("/proc/self/fd");
+  while (readdir(dir) != nullptr) ++count;
+  closedir(dir);
+  return count;
+}
+
+TEST(Scheduler, RunsStepsInParallel) {
+  TempDir dir;
+  // Each step waits for the other's file: they pass only if they run at once.
+  const auto outcome = run({make_step(dir, "a", "touch a; for i in $(seq 100); do [ -f b ] && exit 0; sleep 0.05; done; exit 1"),
+                            make_step(dir, "b", "touch b; for i in $(seq 100); do [ -f a ] && exit 0; sleep 0.05; done; exit 1")},
+                           2);
+  EXPECT_EQ(outcome.results[0].status, Status::passed);
+  EXPECT_EQ(outcome.results[1].status, Status::passed);
+}
+
+TEST(Scheduler, NeverRunsMoreStepsThanJobs) {
+  TempDir dir;
+  std::vector<StepSpec> steps;
+  // Each step registers itself, counts who is registered, then leaves.
+  for (int i = 0; i < 12; ++i) {
+    steps.push_back(make_step(dir, "s" + std::to_string(i),
+                              "touch slot.$QGATE_STEP; ls slot.* | wc -l >> counts; sleep 0.05; "
+                              "rm slot.$QGATE_STEP"));
+  }
+  const auto outcome = run(steps, 3);
+  for (const auto& result : outcome.results) EXPECT_EQ(result.status, Status::passed);
+  std::istringstream counts(read_file(dir / "counts"));
+  int count = 0;
+  int seen = 0;
+  while (counts >> count) {
+    EXPECT_LE(count, 3);
+    ++seen;
+  }
+  EXPECT_EQ(seen, 12);
+}
+
+TEST(Scheduler, TimeoutKillsStepIgnoringSigtermAndGrandchildHoldingPipe) {
+  TempDir dir;
+  StepSpec step = make_step(
+      dir, "stubborn",
+      "trap '' TERM; (trap '' TERM; while :; do sleep 0.05; done) & echo $! > grandchild.pid; "
+      "echo $$ > child.pid; while :; do sleep 0.05; done");
+  step.timeout = std::chrono::milliseconds(300);
+  step.grace = std::chrono::milliseconds(300);
+  const auto started = Clock::now();
+  const auto outcome = run({step}, 1);
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const StepResult& result = outcome.results[0];
+  EXPECT_EQ(result.status, Status::failed);
+  EXPECT_TRUE(result.timed_out);
+  EXPECT_EQ(result.term_signal, SIGKILL);
+  EXPECT_NE(result.message.find("timed out"), std::string::npos);
+  EXPECT_LT(seconds, 10.0);
+  const int child = read_pid(dir / "child.pid");
+  const int grandchild = read_pid(dir / "grandchild.pid");
+  ASSERT_GT(child, 0);
+  ASSERT_GT(grandchild, 0);
+  EXPECT_FALSE(process_survives(child));
+  EXPECT_FALSE(process_survives(grandchild));
+}
+
+TEST(Scheduler, StopsBackgroundProcessLeftByAFinishedStep) {
+  TempDir dir;
+  const auto started = Clock::now();
+  const auto outcome =
+      run({make_step(dir, "leaves-daemon", "sleep 60 & echo $! > daemon.pid; echo done")}, 1);
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  EXPECT_EQ(outcome.results[0].status, Status::passed);
+  EXPECT_LT(seconds, 10.0);
+  EXPECT_FALSE(process_survives(read_pid(dir / "daemon.pid")));
+}
+
+TEST(Scheduler, ExclusiveStepRunsAlone) {
+  TempDir dir;
+  std::vector<StepSpec> steps;
+  for (int i = 0; i < 4; ++i) {
+    steps.push_back(make_step(dir, "n" + std::to_string(i),
+                              "echo start >> events; sleep 0.1; echo end >> events"));
+  }
+  StepSpec exclusive = make_step(dir, "formatter",
+                                 "echo xstart >> events; sleep 0.2; echo xend >> events");
+  exclusive.exclusive = true;
+  steps.insert(steps.begin() + 2, exclusive);
+  const auto outcome = run(steps, 4);
+  for (const auto& result : outcome.results) EXPECT_EQ(result.status, Status::passed);
+  // Nothing may start or end between xstart and xend, and nothing may be
+  // running when xstart comes.
+  std::istringstream events(read_file(dir / "events"));
+  std::string event;
+  int running = 0;
+  bool inside = false;
+  int count = 0;
+  while (events >> event) {
+    ++count;
+    if (event == "xstart") {
+      EXPECT_EQ(running, 0);
+      inside = true;
+    } else if (event == "xend") {
+      inside = false;
+    } else {
+      EXPECT_FALSE(inside) << "a step ran beside the exclusive one";
+      running += event == "start" ? 1 : -1;
+    }
+  }
+  EXPECT_EQ(count, 10);
+}
+
+TEST(Scheduler, FailFastCancelsTheRestAfterRequiredFailure) {
+  TempDir dir;
+  StepSpec failing = make_step(dir, "fails", "sleep 0.1; exit 1");
+  failing.required = true;
+  StepSpec sleeper = make_step(dir, "sleeper", "echo $$ > sleeper.pid; sleep 30");
+  StepSpec later = make_step(dir, "later", "touch later-ran");
+  const auto started = Clock::now();
+  const auto outcome = run({failing, sleeper, later}, 2, FailFast::yes);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - started).count(), 10.0);
+  EXPECT_EQ(outcome.results[0].status, Status::failed);
+  EXPECT_EQ(outcome.results[1].status, Status::cancelled);
+  EXPECT_EQ(outcome.results[2].status, Status::cancelled);
+  EXPECT_NE(outcome.results[2].message.find("fail-fast"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "later-ran"));
+  EXPECT_FALSE(process_survives(read_pid(dir / "sleeper.pid")));
+}
+
+TEST(Scheduler, AdvisoryFailureDoesNotTriggerFailFast) {
+  TempDir dir;
+  const auto outcome =
+      run({make_step(dir, "advisory", "exit 1"), make_step(dir, "after", "sleep 0.2")}, 1,
+          FailFast::yes);
+  EXPECT_EQ(outcome.results[0].status, Status::failed);
+  EXPECT_EQ(outcome.results[1].status, Status::passed);
+}
+
+TEST(Scheduler, RetriesOnListedExitCodeAndReportsFlaky) {
+  TempDir dir;
+  StepSpec flaky = make_step(dir, "flaky",
+                             "n=$(cat n 2>/dev/null || echo 0); echo $((n+1)) > n; "
+                             "[ $n -ge 1 ] || exit 75; echo ok");
+  flaky.retry = {{75}, 3};
+  StepSpec broken = make_step(dir, "broken", "echo x >> tries; exit 2");
+  broken.retry = {{75}, 3};
+  const auto outcome = run({flaky, broken}, 2);
+  EXPECT_EQ(outcome.results[0].status, Status::passed);
+  EXPECT_TRUE(outcome.results[0].flaky);
+  EXPECT_EQ(outcome.results[0].attempts, 2);
+  EXPECT_NE(read_file(dir / "logs/flaky.log").find("attempt 1 exited with 75; retrying"),
+            std::string::npos);
+  EXPECT_EQ(outcome.results[1].status, Status::failed);
+  EXPECT_EQ(outcome.results[1].attempts, 1);
+  EXPECT_EQ(read_file(dir / "tries"), "x\n");
+}
+
+TEST(Scheduler, RunsFiveHundredStepsWithoutLeakingDescriptors) {
+  TempDir dir;
+  std::vector<StepSpec> steps;
+  for (int i = 0; i < 500; ++i) steps.push_back(make_step(dir, "t" + std::to_string(i), "true"));
+  const int fds_before = open_fd_count();
+  const auto outcome = run(steps, 8);
+  ASSERT_EQ(outcome.results.size(), 500u);
+  for (const auto& result : outcome.results) ASSERT_EQ(result.status, Status::passed);
+  EXPECT_EQ(open_fd_count(), fds_before);
+}
+
+TEST(Scheduler, MasksSecretsInLogAndTail) {
+  TempDir dir;
+  const SecretMasker masker({"s3cr3t-t0ken-value"});
+  const auto outcome =
+      run({make_step(dir, "leaky", "echo token=s3cr3t-t0ken-value; printf 's3cr3t-'; "
+                                   "printf 't0ken-value\\n'; exit 1")},
+          1, FailFast::no, masker);
+  const std::string log = read_file(dir / "logs/leaky.log");
+  EXPECT_EQ(log, "token=***\n***\n");
+  EXPECT_EQ(outcome.results[0].tail, "token=***\n***");
+}
+
+TEST(Scheduler, KeepsOnlyTheLastLinesAsTail) {
+  TempDir dir;
+  const auto outcome = run({make_step(dir, "chatty", "seq 1 100000; exit 1")}, 1);
+  const std::string& tail = outcome.results[0].tail;
+  EXPECT_EQ(std::count(tail.begin(), tail.end(), '\n'), 39);
+  EXPECT_EQ(tail.substr(tail.size() - 6), "100000");
+  EXPECT_EQ(std::filesystem::file_size(dir / "logs/chatty.log"), 588895u);
+}
+
+TEST(Scheduler, StepThatCannotStartIsAnError) {
+  TempDir dir;
+  StepSpec step = make_step(dir, "nowhere", "true");
+  step.cwd = dir / "missing";
+  const auto outcome = run({step}, 1);
+  EXPECT_EQ(outcome.results[0].status, Status::error);
+  EXPECT_NE(outcome.results[0].message.find("does not exist"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qgate

@@ -1,1 +1,102 @@
-// placeholder
+#include "runner/subprocess.hpp"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+
+#include <string>
+
+#include "tests/test_support.hpp"
+
+extern char** environ;
+
+namespace qgate {
+namespace {
+
+using testing::TempDir;
+
+std::vector<std::string> this_environment() {
+  std::vector<std::string> out;
+  for (char** e = environ; *e != nullptr; ++e) out.emplace_back(*e);
+  return out;
+}
+
+// Reads all output and reaps the child; returns the output.
+std::string run_to_end(Subprocess& child) {
+  std::string output;
+  char buffer[4096];
+  while (!child.output_closed() || !child.reaped()) {
+    pollfd fd{child.output_fd(), POLLIN, 0};
+    if (!child.output_closed()) ::poll(&fd, 1, 100);
+    long n;
+    while ((n = child.read_output(buffer, sizeof buffer)) > 0) output.append(buffer, n);
+    if (child.output_closed() && !child.reaped()) {
+      pollfd exit_fd{child.exit_fd(), POLLIN, 0};
+      ::poll(&exit_fd, 1, 100);
+    }
+    child.try_reap();
+  }
+  return output;
+}
+
+TEST(Subprocess, CapturesStdoutAndStderrAndExitCode) {
+  TempDir dir;
+  auto child = Subprocess::start({"echo out; echo err >&2; exit 3", dir.path(), this_environment()});
+  EXPECT_EQ(run_to_end(child), "out\nerr\n");
+  EXPECT_EQ(child.exit_code(), 3);
+  EXPECT_EQ(child.term_signal(), 0);
+}
+
+TEST(Subprocess, RunsInGivenFolderWithGivenEnvironment) {
+  TempDir dir;
+  auto child = Subprocess::start({"pwd; echo \"$ONLY_VAR\"; echo \"${HOME:-unset}\"", dir.path(),
+                                  {"ONLY_VAR=here", "PATH=/usr/bin:/bin"}});
+  EXPECT_EQ(run_to_end(child), dir.path().string() + "\nhere\nunset\n");
+}
+
+TEST(Subprocess, GivesStdinAtEndOfFile) {
+  TempDir dir;
+  auto child = Subprocess::start({"cat; echo after", dir.path(), this_environment()});
+  EXPECT_EQ(run_to_end(child), "after\n");
+  EXPECT_EQ(child.exit_code(), 0);
+}
+
+TEST(Subprocess, ReportsTheSignalThatEndedIt) {
+  TempDir dir;
+  auto child = Subprocess::start({"kill -KILL $$", dir.path(), this_environment()});
+  run_to_end(child);
+  EXPECT_EQ(child.exit_code(), -1);
+  EXPECT_EQ(child.term_signal(), SIGKILL);
+}
+
+TEST(Subprocess, RunsInItsOwnProcessGroup) {
+  TempDir dir;
+  auto child = Subprocess::start({"ps -o pgid= -p $$", dir.path(), this_environment()});
+  const std::string output = run_to_end(child);
+  EXPECT_EQ(std::stoi(output), child.pid() > 0 ? std::stoi(output) : -1);
+  EXPECT_NE(std::stoi(output), getpgrp());
+}
+
+TEST(Subprocess, DestructorKillsTheWholeGroup) {
+  TempDir dir;
+  {
+    auto child = Subprocess::start(
+        {"sleep 30 & echo $! > grandchild.pid; echo $$ > child.pid; wait", dir.path(),
+         this_environment()});
+    ASSERT_TRUE(testing::wait_for_file(dir / "grandchild.pid", 5));
+    ASSERT_TRUE(testing::wait_for_file(dir / "child.pid", 5));
+  }
+  const int child = testing::read_pid(dir / "child.pid");
+  const int grandchild = testing::read_pid(dir / "grandchild.pid");
+  ASSERT_GT(grandchild, 0);
+  EXPECT_FALSE(testing::process_survives(child));
+  EXPECT_FALSE(testing::process_survives(grandchild));
+}
+
+TEST(Subprocess, MissingFolderIsASpawnError) {
+  TempDir dir;
+  EXPECT_THROW(Subprocess::start({"true", dir / "no-such-folder", this_environment()}), SpawnError);
+}
+
+}  // namespace
+}  // namespace qgate
