@@ -80,6 +80,7 @@ RunPlan make_plan(const Config& config, const PlanContext& context) {
         spec.exclusive = gate_config->exclusive;
         const fs::path step_dir = context.run_dir / file_safe(gate_name) / file_safe(step.name);
         spec.log_path = step_dir.string() + ".log";
+        spec.out_dir = step_dir;
         spec.environment = context.environment;
         spec.environment.push_back("QGATE_OUT=" + step_dir.string());
         spec.environment.push_back("QGATE_MODULE_ID=" + config.module.id);

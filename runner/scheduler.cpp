@@ -143,6 +143,10 @@ class Scheduler {
       sinks_[index] = std::make_unique<OutputSink>(step.log_path, masker_, options_.tail_bytes);
     }
     if (observer_ != nullptr) observer_->step_started(index, step);
+    if (!step.out_dir.empty()) {
+      std::error_code ignored;
+      std::filesystem::create_directories(step.out_dir, ignored);
+    }
     try {
       RunningStep running;
       running.index = index;

@@ -26,6 +26,7 @@ struct StepSpec {
   bool exclusive = false;  // runs alone: nothing else runs beside it
   bool required = false;   // a failure counts for --fail-fast
   std::filesystem::path log_path;
+  std::filesystem::path out_dir;  // created before the step starts, if set
 };
 
 // Told about progress as it happens (the console view listens here).

@@ -539,6 +539,79 @@ func routes(mux *http.ServeMux, r *gin.Engine) {
   EXPECT_EQ(undocumented[0].line, line_of(go, "GET /stock"));
 }
 
+TEST(ApiCheck, AppliesExpressMountPrefixesFromAnotherFile) {
+  TempDir dir;
+  write_file(dir / "src/app.js",
+             "const express = require('express');\n"
+             "const usersRouter = require('./routes/users');\n"
+             "import { router as ordersRouter } from './routes/orders';\n"
+             "const app = express();\n"
+             "app.use('/api/users', authenticate, usersRouter);\n"
+             "app.use('/api/orders', ordersRouter);\n"
+             "app.use('/health', require('./routes/health'));\n");
+  const std::string users =
+      "const router = require('express').Router();\n"
+      "router.get('/', listUsers);\nrouter.get('/:id', showUser);\n";
+  write_file(dir / "src/routes/users.js", users);
+  write_file(dir / "src/routes/orders.ts", "router.post('/', createOrder);\n");
+  write_file(dir / "src/routes/health/index.js",
+             "router.get('/', (req, res) => res.send('ok'));\n");
+  write_file(dir / "API.md",
+             "# API\n\n- `GET /api/users`\n- `GET /api/users/{id}`\n- `POST /api/orders`\n");
+  const CheckOutcome outcome = check_api_documented(context_for(dir));
+  EXPECT_EQ(outcome.status, Status::failed);
+  EXPECT_EQ(outcome.message, "1 of 4 routes undocumented in API.md: GET /health");
+  const auto undocumented = findings_with_rule(outcome, "api.undocumented-route");
+  ASSERT_EQ(undocumented.size(), 1u);
+  EXPECT_EQ(undocumented[0].file, "src/routes/health/index.js");
+  EXPECT_EQ(undocumented[0].line, 1);
+}
+
+TEST(ApiCheck, AppliesFastApiIncludeRouterPrefixes) {
+  TempDir dir;
+  write_file(
+      dir / "app/main.py",
+      "from fastapi import FastAPI\n"
+      "from app.routers import items\n"
+      "from .routers.users import router as users_router\n\n"
+      "app = FastAPI()\n"
+      "app.include_router(items.router, prefix=\"/items\")\n"
+      "app.include_router(\n    users_router,\n    prefix=\"/users\",\n    tags=[\"users\"],\n)\n");
+  write_file(
+      dir / "app/routers/items.py",
+      "router = APIRouter()\n\n@router.get(\"/{item_id}\")\ndef read_item(item_id: int): ...\n");
+  const std::string users = "router = APIRouter()\n\n\n@router.get(\"/me\")\ndef me(): ...\n";
+  write_file(dir / "app/routers/users.py", users);
+  write_file(dir / "API.md", "# API\n\n## GET /items/{item_id}\n");
+  const CheckOutcome outcome = check_api_documented(context_for(dir));
+  EXPECT_EQ(outcome.status, Status::failed);
+  EXPECT_EQ(outcome.message, "1 of 2 routes undocumented in API.md: GET /users/me");
+  const auto undocumented = findings_with_rule(outcome, "api.undocumented-route");
+  ASSERT_EQ(undocumented.size(), 1u);
+  EXPECT_EQ(undocumented[0].file, "app/routers/users.py");
+  EXPECT_EQ(undocumented[0].line, line_of(users, "@router.get"));
+}
+
+TEST(ApiCheck, FindsNestControllerAndGorillaRoutes) {
+  const auto nest = scan_source_routes(
+      "@Controller('invoices')\nexport class InvoicesController {\n  @Get(':id')\n  find() {}\n"
+      "  @Post()\n  create() {}\n}\n",
+      "src/invoices.controller.ts");
+  ASSERT_EQ(nest.size(), 2u);
+  EXPECT_EQ(nest[0].method, "GET");
+  EXPECT_EQ(nest[0].path, "/invoices/:id");
+  EXPECT_EQ(nest[0].line, 3);
+  EXPECT_EQ(nest[1].method, "POST");
+  EXPECT_EQ(nest[1].path, "/invoices");
+
+  const auto gorilla = scan_source_routes(
+      "\tr.HandleFunc(\"/articles/{id}\", ArticleHandler).Methods(\"GET\", \"PUT\")\n", "main.go");
+  ASSERT_EQ(gorilla.size(), 2u);
+  EXPECT_EQ(gorilla[0].method, "GET");
+  EXPECT_EQ(gorilla[1].method, "PUT");
+  EXPECT_EQ(gorilla[1].path, "/articles/{id}");
+}
+
 TEST(ApiCheck, NormalisesPathParameterSpellings) {
   EXPECT_EQ(normalize_route_path("/users/{id}"), "/users/{}");
   EXPECT_EQ(normalize_route_path("/users/:id"), "/users/{}");

@@ -1,1 +1,290 @@
-// placeholder
+// End-to-end tests: the real qgate binary on real module folders.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "runner/store.hpp"
+#include "tests/test_support.hpp"
+
+extern char** environ;
+
+namespace qgate {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::process_survives;
+using testing::read_file;
+using testing::read_pid;
+using testing::run_command;
+using testing::TempDir;
+using testing::wait_for_file;
+using testing::write_file;
+
+std::string qgate() { return "'" + testing::qgate_binary().string() + "'"; }
+
+// Copies the bundled examples into `dir` so runs do not write into the source tree.
+fs::path copy_examples(const TempDir& dir) {
+  fs::copy(testing::source_dir() / "examples", dir / "examples",
+           fs::copy_options::recursive | fs::copy_options::skip_symlinks);
+  std::error_code ignored;
+  for (const char* module : {"api-core", "frontend-web"}) {
+    fs::remove_all(dir / "examples" / module / ".qgate", ignored);
+  }
+  return dir / "examples";
+}
+
+// A child qgate process started with posix_spawn, for signals and rusage.
+struct QgateProcess {
+  pid_t pid = -1;
+  int exit_code = -1;
+  long max_rss_kb = 0;
+
+  void start(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& output,
+             const std::vector<std::string>& extra_env = {}) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<std::string> strings = {testing::qgate_binary().string()};
+    strings.insert(strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& s : strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+    env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
+    std::vector<char*> envp;
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()), 0);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+
+  void wait() {
+    int status = 0;
+    rusage usage{};
+    ASSERT_EQ(wait4(pid, &status, 0, &usage), pid);
+    exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    max_rss_kb = usage.ru_maxrss;
+  }
+};
+
+TEST(Cli, ExampleModulePasses) {
+  TempDir dir;
+  const fs::path examples = copy_examples(dir);
+  const auto result = run_command(qgate() + " check --ci", examples / "api-core");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("PASSED: every required gate passed"), std::string::npos);
+  EXPECT_NE(result.output.find("module api-001 (Core API Layer)"), std::string::npos);
+  // The advisory requirement without a check is reported, not hidden.
+  EXPECT_TRUE(std::regex_search(result.output,
+                                std::regex("dependent_modules_notified +coordination +advisory +not_configured")));
+}
+
+TEST(Cli, FailingExampleModuleFailsForTheRightReasons) {
+  TempDir dir;
+  const fs::path examples = copy_examples(dir);
+  const auto result = run_command(qgate() + " check --ci", examples / "frontend-web");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_TRUE(std::regex_search(result.output, std::regex("module_readme_complete +documentation +yes +failed")));
+  EXPECT_TRUE(std::regex_search(result.output, std::regex("api_documentation_updated +documentation +yes +failed")));
+  EXPECT_TRUE(std::regex_search(result.output, std::regex("unit_tests_passing +test-coverage +yes +failed")));
+  EXPECT_TRUE(std::regex_search(result.output, std::regex("linting_rules_followed +lint +advisory +failed")));
+  EXPECT_NE(result.output.find("src/server.js:6: POST /session/logout is not documented"),
+            std::string::npos);
+  EXPECT_NE(result.output.find("format(2.5) = 2, want 3"), std::string::npos);  // the tail
+}
+
+TEST(Cli, AdvisoryFailureDoesNotChangeExitCode) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements:\n  code_quality: [ {linting_rules_followed: false} ]\n"
+             "gates:\n  lint:\n    steps: [ {name: l, run: exit 1} ]\n");
+  const auto result = run_command(qgate() + " check --ci", dir.path());
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+}
+
+TEST(Cli, RequiredRequirementWithoutCheckFails) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements:\n  testing: [ {security_scan_clean: true} ]\n");
+  const auto result = run_command(qgate() + " check --ci", dir.path());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("not configured"), std::string::npos);
+}
+
+TEST(Cli, ConfigErrorExitsTwoWithFileLineColumn) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements:\n  testing:\n    - unit_test_passing: true\n");
+  const auto result = run_command(qgate() + " check --ci", dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("integration-requirements.yaml:3:7: error: unknown requirement "
+                               "'unit_test_passing' (did you mean 'unit_tests_passing'?)"),
+            std::string::npos)
+      << result.output;
+  EXPECT_FALSE(fs::exists(dir / ".qgate")) << "a config error must record nothing";
+}
+
+TEST(Cli, MissingConfigAndBadFlagsExitTwo) {
+  TempDir dir;
+  auto result = run_command(qgate() + " check --ci", dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("integration-requirements.yaml: error: cannot read"), std::string::npos);
+  result = run_command(qgate() + " check --no-such-flag", dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  result = run_command(qgate() + " check --report xml=out.xml", dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("FORMAT=PATH"), std::string::npos);
+}
+
+TEST(Cli, StepsSeeTheirEnvironment) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\nmodule: {id: env-001}\ngates:\n  lint:\n    steps:\n"
+             "      - {name: show, run: 'test -d \"$QGATE_OUT\" && echo \"$QGATE_MODULE_ID "
+             "$QGATE_MODULE_PATH $EXTRA\" > seen', env: {EXTRA: yes}}\n");
+  const auto result = run_command(qgate() + " check --ci", dir.path());
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(read_file(dir / "seen"), "env-001 " + dir.path().string() + " yes\n");
+}
+
+TEST(Cli, CtrlCStopsEveryProcessAndRecordsRunCancelled) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\nsettings: {grace: 1s}\ngates:\n  lint:\n    steps:\n"
+             "      - {name: a, run: 'sleep 60 & echo $! > a-bg.pid; echo $$ > a.pid; wait'}\n"
+             "      - {name: b, run: \"trap '' INT TERM; echo $$ > b.pid; while :; do sleep 0.05; done\"}\n"
+             "      - {name: c, run: 'touch c-ran'}\n");
+  QgateProcess process;
+  process.start({"check", "--ci", "-j", "2"}, dir.path(), dir / "out.txt");
+  ASSERT_TRUE(wait_for_file(dir / "a.pid", 10));
+  ASSERT_TRUE(wait_for_file(dir / "b.pid", 10));
+  ASSERT_TRUE(wait_for_file(dir / "a-bg.pid", 10));
+  usleep(100'000);
+  kill(process.pid, SIGINT);
+  process.wait();
+  EXPECT_EQ(process.exit_code, 130) << read_file(dir / "out.txt");
+  EXPECT_FALSE(process_survives(read_pid(dir / "a.pid")));
+  EXPECT_FALSE(process_survives(read_pid(dir / "a-bg.pid")));
+  EXPECT_FALSE(process_survives(read_pid(dir / "b.pid")));
+  EXPECT_FALSE(fs::exists(dir / "c-ran"));
+  auto store = open_sqlite_store(dir / ".qgate/qgate.db");
+  const auto runs = store->list_runs({});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, Status::cancelled);
+  EXPECT_EQ(runs[0].exit_code, 130);
+}
+
+TEST(Cli, KilledRunIsMarkedInterruptedAtNextStart) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+             "      - {name: a, run: 'echo $$ > a.pid; sleep 60'}\n");
+  QgateProcess process;
+  process.start({"check", "--ci"}, dir.path(), dir / "out.txt");
+  ASSERT_TRUE(wait_for_file(dir / "a.pid", 10));
+  kill(process.pid, SIGKILL);
+  process.wait();
+  // The step dies with qgate instead of running on unowned.
+  EXPECT_FALSE(process_survives(read_pid(dir / "a.pid")));
+  const auto result = run_command(qgate() + " history", dir.path());
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.output.find("interrupted"), std::string::npos) << result.output;
+}
+
+TEST(Cli, StepPrintingOneGigabyteKeepsMemoryLow) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+             "      - {name: flood, run: 'yes \"a line of output that goes on and on\" | head -c 1073741824'}\n");
+  QgateProcess process;
+  process.start({"check", "--ci"}, dir.path(), dir / "out.txt");
+  process.wait();
+  EXPECT_EQ(process.exit_code, 0) << read_file(dir / "out.txt");
+  fs::path log;
+  for (const auto& entry : fs::recursive_directory_iterator(dir / ".qgate/runs")) {
+    if (entry.path().extension() == ".log") log = entry.path();
+  }
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(fs::file_size(log), 1073741824u);
+  fs::remove(log);  // a gigabyte is not worth keeping, even for a failed test
+  std::cout << "peak RSS of qgate while a step printed 1 GB: " << process.max_rss_kb << " KB\n";
+  EXPECT_LT(process.max_rss_kb, 32 * 1024);
+}
+
+TEST(Cli, SecretsNeverAppearInOutputLogsReportsOrStore) {
+  TempDir dir;
+  const std::string secret = "ghp_S3cretValueThatMustNotLeak42";
+  const std::string custom = "custom-deploy-key-99887766";
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements:\n  code_quality: [ {linting_rules_followed: true} ]\n"
+             "settings: {secret_env: [DEPLOY_KEY]}\n"
+             "gates:\n  lint:\n    steps:\n"
+             "      - {name: leak, run: 'echo token $GITHUB_TOKEN key $DEPLOY_KEY; echo $GITHUB_TOKEN >&2; exit 1'}\n"
+             "      - {name: quiet, run: 'echo \"$DEPLOY_KEY\" > \"$QGATE_OUT.txt\"'}\n");
+  QgateProcess process;
+  process.start({"check", "--ci", "--report", "json=r/report.json", "--report",
+                 "junit=r/report.xml", "--report", "markdown=r/report.md"},
+                dir.path(), dir / "out.txt",
+                {"GITHUB_TOKEN=" + secret, "DEPLOY_KEY=" + custom});
+  process.wait();
+  EXPECT_EQ(process.exit_code, 1);
+  const std::string console = read_file(dir / "out.txt");
+  EXPECT_NE(console.find("token *** key ***"), std::string::npos) << console;
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path())) {
+    if (!entry.is_regular_file()) continue;
+    if (entry.path().filename() == "integration-requirements.yaml") continue;
+    // The step's own artifact holds what the step chose to write there.
+    if (entry.path().extension() == ".txt" && entry.path().filename() != "out.txt") continue;
+    const std::string content = read_file(entry.path());
+    EXPECT_EQ(content.find(secret), std::string::npos) << entry.path();
+    EXPECT_EQ(content.find(custom), std::string::npos) << entry.path();
+    ++files;
+  }
+  EXPECT_GE(files, 6);  // console, two logs, three reports, the database
+  EXPECT_TRUE(fs::exists(dir / "r/report.json"));
+}
+
+TEST(Cli, HistoryAndShowReadTheRunBack) {
+  TempDir dir;
+  const fs::path examples = copy_examples(dir);
+  const fs::path module = examples / "frontend-web";
+  ASSERT_EQ(run_command(qgate() + " check --ci", module).exit_code, 1);
+  const auto history = run_command(qgate() + " history", module);
+  EXPECT_EQ(history.exit_code, 0);
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(history.output, match, std::regex("\n([0-9a-f]{8}) .*fe-001 +failed")))
+      << history.output;
+  const auto show = run_command(qgate() + " show " + match[1].str(), module);
+  EXPECT_EQ(show.exit_code, 0);
+  EXPECT_NE(show.output.find("unit_tests_passing"), std::string::npos);
+  const auto json = run_command(qgate() + " show " + match[1].str() + " --format json 2>/dev/null", module);
+  EXPECT_EQ(json.exit_code, 0);
+  const auto parsed = nlohmann::json::parse(json.output);
+  EXPECT_EQ(parsed.at("module_id"), "fe-001");
+  EXPECT_EQ(parsed.at("status"), "failed");
+  const auto missing = run_command(qgate() + " show ffffffff", module);
+  EXPECT_EQ(missing.exit_code, 2);
+}
+
+TEST(Cli, ValidateChecksTheConfigOnly) {
+  TempDir dir;
+  const fs::path examples = copy_examples(dir);
+  const auto result = run_command(qgate() + " validate", examples / "api-core");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("16 requirements"), std::string::npos);
+  EXPECT_FALSE(fs::exists(examples / "api-core/.qgate"));
+}
+
+}  // namespace
+}  // namespace qgate
