@@ -1,13 +1,18 @@
 #include "runner/config.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "runner/config_schema.hpp"
 #include "runner/duration.hpp"
 #include "runner/embedded.hpp"
 #include "runner/requirements.hpp"
 #include "runner/suggest.hpp"
+#include "runner/version.hpp"
 
 namespace qgate {
 namespace {
@@ -209,6 +214,35 @@ void resolve_module(const LocatedJson& doc, Config& config, std::vector<Diagnost
   if (module.name.empty()) module.name = module.id;
 }
 
+// The stamp of a validated file: its hash with this build's schema and version.
+std::string stamp_text(const LocatedJson& doc) {
+  const std::string_view schema = *embedded_file("schemas/config.schema.json");
+  std::uint64_t hash = doc.content_hash;
+  for (unsigned char c : schema) hash = (hash ^ c) * 1099511628211ULL;
+  return std::to_string(hash) + " " + kVersion + "\n";
+}
+
+std::string read_stamp(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Best effort: a stamp that cannot be written only costs time next run.
+void write_stamp(const fs::path& path, const std::string& text) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  const fs::path temporary = path.string() + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary);
+    out << text;
+    if (!out) return;
+  }
+  fs::rename(temporary, path, ec);
+  if (ec) fs::remove(temporary, ec);
+}
+
 }  // namespace
 
 std::string format_diagnostic(const Diagnostic& d) {
@@ -229,10 +263,13 @@ const GateConfig* Config::gate(const std::string& name) const {
   return nullptr;
 }
 
-Config load_config(const fs::path& path) {
+Config load_config(const fs::path& path, const fs::path& validation_stamp) {
   std::error_code ec;
   const fs::path absolute = fs::absolute(path, ec);
   const LocatedJson doc = load_located_yaml(path.string());
+  const std::string stamp = stamp_text(doc);
+  const bool validated_before =
+      !validation_stamp.empty() && read_stamp(validation_stamp) == stamp;
   std::vector<Diagnostic> diagnostics;
   if (!doc.value.is_object()) {
     throw ConfigError({doc.at_value("", "expected a mapping with `integration_requirements:` at "
@@ -242,8 +279,10 @@ Config load_config(const fs::path& path) {
   check_steps(doc, diagnostics);
   std::set<int> lines_with_errors;
   for (const auto& d : diagnostics) lines_with_errors.insert(d.line);
-  for (auto& d : validate_with_schema(doc, config_schema())) {
-    if (!lines_with_errors.contains(d.line)) diagnostics.push_back(std::move(d));
+  if (!validated_before) {
+    for (auto& d : validate_with_schema(doc, config_schema())) {
+      if (!lines_with_errors.contains(d.line)) diagnostics.push_back(std::move(d));
+    }
   }
   if (!diagnostics.empty()) {
     std::stable_sort(diagnostics.begin(), diagnostics.end(),
@@ -309,6 +348,7 @@ Config load_config(const fs::path& path) {
 
   resolve_module(doc, config, diagnostics);
   if (!diagnostics.empty()) throw ConfigError(std::move(diagnostics));
+  if (!validation_stamp.empty() && !validated_before) write_stamp(validation_stamp, stamp);
   return config;
 }
 

@@ -98,8 +98,12 @@ struct Config {
 };
 
 // Loads and validates the configuration file at `path`; throws ConfigError
-// naming file:line:column for every problem found.
-Config load_config(const std::filesystem::path& path);
+// naming file:line:column for every problem found. If `validation_stamp` is
+// given, it records the file's hash after a full JSON Schema validation, and
+// schema validation of the unchanged file is skipped next time: it is the
+// slowest part of a trivial run.
+Config load_config(const std::filesystem::path& path,
+                   const std::filesystem::path& validation_stamp = {});
 
 // Loads the module registry at `path` (the checkout system's modules.yaml);
 // throws ConfigError on problems.

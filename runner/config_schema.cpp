@@ -300,9 +300,13 @@ LocatedJson load_located_yaml(const std::string& path) {
   }
   std::stringstream text;
   text << in.rdbuf();
+  const std::string bytes = text.str();
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ULL;
+  out.content_hash = hash;
   YAML::Node root;
   try {
-    root = YAML::Load(text.str());
+    root = YAML::Load(bytes);
   } catch (const YAML::Exception& e) {
     throw ConfigError({Diagnostic{path, e.mark.line + 1, e.mark.column + 1, e.msg}});
   }

@@ -1,6 +1,7 @@
 #pragma once
 // YAML documents turned into JSON with the position of every value and key
 // kept, so that JSON Schema errors can name file:line:column.
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@ struct LocatedJson {
   std::map<std::string, SourceMark> value_marks;  // where each value starts
   std::map<std::string, SourceMark> key_marks;    // where each object key is written
   std::string file;
+  std::uint64_t content_hash = 0;  // FNV-1a of the file's bytes
 
   // Returns a diagnostic at the value at `pointer` (or its nearest parent).
   Diagnostic at_value(const std::string& pointer, std::string message) const;

@@ -113,8 +113,11 @@ int default_jobs() {
 int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err) {
   const auto started = std::chrono::steady_clock::now();
   Config config;
+  const fs::path stamp_dir = options.state_dir.empty()
+                                 ? fs::absolute(options.config_path).parent_path() / ".qgate"
+                                 : fs::absolute(options.state_dir);
   try {
-    config = load_config(options.config_path);
+    config = load_config(options.config_path, stamp_dir / "config-validated");
   } catch (const ConfigError& error) {
     for (const auto& diagnostic : error.diagnostics()) err << format_diagnostic(diagnostic) << "\n";
     return kExitUsage;

@@ -15,6 +15,7 @@ namespace qgate {
 // Thrown when SQLite reports a failure; what() is SQLite's own message.
 class SqliteError : public std::runtime_error {
  public:
+  // Makes the error for result `code` with SQLite's `message`.
   SqliteError(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
   // Returns SQLite's extended result code (SQLITE_BUSY, SQLITE_NOTADB, ...).
   int code() const { return code_; }

@@ -36,9 +36,6 @@ constexpr int kKnownVersion = kMigrations.back().version;
 
 // Long enough to outwait another process's whole run being recorded.
 constexpr int kBusyTimeoutMs = 10'000;
-// See open_sqlite_store() for why these sizes.
-constexpr int kCheckpointPages = 200;
-constexpr int kWalSizeLimit = 4 << 20;
 
 // A row whose content this binary cannot turn back into the result model.
 class UnreadableRow : public std::runtime_error {
@@ -653,14 +650,14 @@ std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& db_path) {
     db.execute("PRAGMA synchronous = NORMAL");
     db.execute("PRAGMA foreign_keys = ON");
     // Each qgate process is short-lived. Checkpointing as it exits would cost
-    // every run three fsyncs (WAL, file, new WAL header): 1 to 15 ms on a busy
-    // CI disk. Instead a commit checkpoints once the WAL holds kCheckpointPages
-    // (about 15 runs), and the next process reads back at most that much WAL
-    // when it opens: some 2 us a page.
+    // every run three fsyncs (WAL, file, new WAL header): 1 to 20 ms on a busy
+    // CI disk. Instead a commit checkpoints once the WAL holds 200 pages
+    // (some 15 runs), and a process that opens the file first reads back at
+    // most that much WAL: about 2 us a page.
     db.skip_checkpoint_on_close();
-    db.execute("PRAGMA wal_autocheckpoint = " + std::to_string(kCheckpointPages));
-    // A WAL that grew while a reader held back checkpoints shrinks again.
-    db.execute("PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimit));
+    db.execute("PRAGMA wal_autocheckpoint = 200");
+    // A WAL that grew while a reader held back checkpoints shrinks again (4 MiB).
+    db.execute("PRAGMA journal_size_limit = 4194304");
     migrate(db, db_path);
     return std::make_unique<SqliteStore>(std::move(db), current_process());
   } catch (const SqliteError& e) {

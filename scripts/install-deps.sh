@@ -10,7 +10,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev libcli11-dev
   libsqlite3-dev sqlite3 libpugixml-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  hyperfine procps
+  hyperfine procps time make
 )
 
 missing=()
