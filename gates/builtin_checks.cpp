@@ -1,1 +1,29 @@
-// placeholder
+#include "gates/builtin_check.hpp"
+
+#include <array>
+#include <string_view>
+#include <utility>
+
+#include "gates/documentation.hpp"
+
+namespace qgate {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, BuiltinCheck>, 5> kChecks{{
+    {"module_readme_complete", &check_readme_complete},
+    {"api_documentation_updated", &check_api_documented},
+    {"database_schema_documented", &check_schema_documented},
+    {"integration_guide_written", &check_integration_guide},
+    {"breaking_changes_documented", &check_changelog_entry},
+}};
+
+}  // namespace
+
+BuiltinCheck find_builtin_check(const std::string& requirement) {
+  for (const auto& [name, check] : kChecks) {
+    if (name == requirement) return check;
+  }
+  return nullptr;
+}
+
+}  // namespace qgate

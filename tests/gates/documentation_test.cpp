@@ -160,11 +160,12 @@ TEST(ReadmeCheck, ListsEachMissingSection) {
   EXPECT_EQ(missing[1].message, "README.md has no \"Usage\" section heading");
 }
 
-TEST(ReadmeCheck, AcceptsSetextHeadingsInAnyCase) {
+TEST(ReadmeCheck, AcceptsSetextAndHtmlHeadingsInAnyCase) {
   TempDir dir;
   write_file(dir / "README.md",
              "Billing\n=======\n\nOVERVIEW\n--------\n\n" + kProse +
-                 "\nSetup\n-----\n\nInstall it.\n\n### Usage examples\n\nPreview an invoice.\n");
+                 "\nSetup\n-----\n\nInstall it.\n\n<h2 align=\"left\">Usage examples</h2>\n\n"
+                 "Preview an invoice.\n");
   const CheckOutcome outcome = check_readme_complete(context_for(dir));
   EXPECT_EQ(outcome.status, Status::passed) << outcome.message;
 }
@@ -884,7 +885,9 @@ TEST(ChangelogCheck, ErrorsOnUnknownBaseRef) {
   const CheckOutcome outcome =
       check_changelog_entry(context_for(dir, json::object(), "origin/no-such-branch"));
   EXPECT_EQ(outcome.status, Status::error);
-  EXPECT_EQ(outcome.message, "base ref origin/no-such-branch not found in the git repository");
+  EXPECT_EQ(outcome.message,
+            "base ref origin/no-such-branch not found in the git repository (fetch "
+            "it, or deepen a shallow clone)");
 }
 
 TEST(ChangelogCheck, FallsBackToTopSectionOutsideGit) {
