@@ -281,6 +281,25 @@ TEST(ConfigErrors, ModuleNotInRegistrySuggests) {
   }
 }
 
+TEST(Config, SkipsSchemaValidationOnlyForTheFileItValidated) {
+  TempDir dir;
+  const auto stamp = dir / ".qgate/config-validated";
+  write_file(dir / "integration-requirements.yaml", kSeedBlock);
+  load_config(dir / "integration-requirements.yaml", stamp);
+  ASSERT_TRUE(std::filesystem::exists(stamp));
+  // Unchanged: loads the same with the stamp.
+  EXPECT_EQ(load_config(dir / "integration-requirements.yaml", stamp).requirements.size(), 16u);
+  // Changed into an invalid file: validated again and rejected.
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\ngates:\n  lint: {steps: 3}\n");
+  try {
+    load_config(dir / "integration-requirements.yaml", stamp);
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(error.diagnostics().at(0).line, 3);
+  }
+}
+
 TEST(ConfigErrors, FormatsAsFileLineColumn) {
   const Diagnostic d{"a/b.yaml", 3, 7, "unknown key 'x'"};
   EXPECT_EQ(format_diagnostic(d), "a/b.yaml:3:7: error: unknown key 'x'");
