@@ -27,7 +27,7 @@ make_workload() {
     echo "  lint:"
     echo "    steps:"
     for i in $(seq 1 "$count"); do
-      printf "      - {name: s%d, run: '%s'}\n" "$i" "$command"
+      printf "      - {name: s%d, run: '%s'}\n" "$i" "${command//\'/\'\'}"
     done
   } > "$dir/integration-requirements.yaml"
   {
@@ -49,15 +49,16 @@ make_workload W3 4 "$cpu_loop"
 make_workload W4 1 "yes a-line-of-output-for-the-benchmark | head -c 209715200"
 make_workload W5 1 "true"
 
-# bench_pair NAME RUNS: times qgate and make -j on workload NAME; prints
-# "qgate_median make_median" in seconds. make's output goes to a pipe that
-# hyperfine drains, as qgate's goes to its log file.
+# bench_pair NAME RUNS STEPS: times qgate and make -j on workload NAME; prints
+# "qgate_median make_median" in seconds. make -j runs every recipe at once, so
+# qgate gets -j STEPS too (its default is the number of cores). make's output
+# goes to a pipe that hyperfine drains, as qgate's goes to its log file.
 bench_pair() {
-  local name=$1 n=$2 dir="$out/$1"
+  local name=$1 n=$2 steps=$3 dir="$out/$1"
   (cd "$dir" && hyperfine -N --warmup 2 --runs "$n" --output=pipe \
       --export-csv "$out/$name.csv" --export-json "$out/$name.json" \
-      -n qgate "$qgate check --ci" -n "make -j" "make -s -j" >"$out/$name.txt" 2>&1)
-  awk -F, 'NR>1 {print $6}' "$out/$name.csv" | paste -sd' '
+      -n qgate "$qgate check --ci -j $steps" -n "make -j" "make -s -j" >"$out/$name.txt" 2>&1)
+  awk -F, 'NR>1 {print $4}' "$out/$name.csv" | paste -sd' '
 }
 
 peak_rss_kb() {  # peak RSS of qgate (KB) over 5 runs of workload $1
@@ -71,15 +72,15 @@ peak_rss_kb() {  # peak RSS of qgate (KB) over 5 runs of workload $1
 
 ideal_w3() {  # one CPU step alone; 4 of them on $(nproc) cores
   local one
-  one=$(cd "$out" && hyperfine -N --runs 5 --export-csv "$out/W3-one.csv" "sh -c \"$cpu_loop\"" >/dev/null 2>&1 && awk -F, 'NR==2 {print $6}' "$out/W3-one.csv")
+  one=$(cd "$out" && hyperfine -N --runs 5 --export-csv "$out/W3-one.csv" "sh -c \"$cpu_loop\"" >/dev/null 2>&1 && awk -F, 'NR==2 {print $4}' "$out/W3-one.csv")
   awk -v one="$one" -v cores="$(nproc)" 'BEGIN { w = 4 / cores; if (w < 1) w = 1; printf "%.3f %.3f", one, one * (w == int(w) ? w : int(w) + 1) }'
 }
 
-read -r w1_q w1_m <<<"$(bench_pair W1 10)"
-read -r w2_q w2_m <<<"$(bench_pair W2 "$runs")"
-read -r w3_q w3_m <<<"$(bench_pair W3 10)"
-read -r w4_q w4_m <<<"$(bench_pair W4 10)"
-read -r w5_q w5_m <<<"$(bench_pair W5 "$((runs * 3))")"
+read -r w1_q w1_m <<<"$(bench_pair W1 10 8)"
+read -r w2_q w2_m <<<"$(bench_pair W2 "$runs" 50)"
+read -r w3_q w3_m <<<"$(bench_pair W3 10 4)"
+read -r w4_q w4_m <<<"$(bench_pair W4 10 1)"
+read -r w5_q w5_m <<<"$(bench_pair W5 "$((runs * 3))" 1)"
 read -r w3_one w3_ideal <<<"$(ideal_w3)"
 w4_rss=$(peak_rss_kb W4)
 
@@ -90,7 +91,7 @@ check() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "met" : "missed" }';
 {
   echo "# Runner-core benchmarks"
   echo
-  echo "Produced by \`bench/run.sh\` on $(date -u +%Y-%m-%d) ($(nproc) cores, $(uname -r), qgate $("$qgate" --version | awk '{print $2}'), medians of hyperfine runs; make's output piped like qgate's)."
+  echo "Produced by \`bench/run.sh\` on $(date -u +%Y-%m-%d) ($(nproc) cores, $(uname -r), qgate $("$qgate" --version | awk '{print $2}'), medians of hyperfine runs; \`qgate check --ci -j N\` with N steps, as \`make -j\` runs them all at once; make's output piped like qgate's)."
   echo "Figures on this shared machine are noisy: read the ratios within this table."
   echo
   echo "| workload | qgate | make -j | qgate / make | target | verdict |"

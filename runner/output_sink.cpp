@@ -5,15 +5,19 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace qgate {
 
 OutputSink::OutputSink(const std::filesystem::path& log_path, const SecretMasker& masker,
                        std::size_t tail_bytes)
     : masker_(masker), tail_bytes_(std::max<std::size_t>(tail_bytes, 64)) {
-  std::error_code ignored;
-  std::filesystem::create_directories(log_path.parent_path(), ignored);
   fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0 && errno == ENOENT) {
+    std::error_code ignored;
+    std::filesystem::create_directories(log_path.parent_path(), ignored);
+    fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
   ring_.reserve(tail_bytes_);
 }
 
@@ -21,7 +25,13 @@ OutputSink::~OutputSink() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void OutputSink::write(std::string_view chunk) { emit(masker_.feed(chunk)); }
+void OutputSink::write(std::string_view chunk) {
+  if (masker_.empty()) {
+    emit(chunk);  // nothing to mask: no copy
+  } else {
+    emit(masker_.feed(chunk));
+  }
+}
 
 void OutputSink::note(std::string_view line) {
   emit(masker_.finish());
@@ -55,13 +65,16 @@ void OutputSink::emit(std::string_view masked) {
     ring_start_ = 0;
     return;
   }
-  for (char c : masked) {
-    if (ring_.size() < tail_bytes_) {
-      ring_.push_back(c);
-    } else {
-      ring_[ring_start_] = c;
-      ring_start_ = (ring_start_ + 1) % tail_bytes_;
-    }
+  if (ring_.size() < tail_bytes_) {
+    const std::size_t take = std::min(tail_bytes_ - ring_.size(), masked.size());
+    ring_.append(masked.substr(0, take));
+    masked.remove_prefix(take);
+  }
+  while (!masked.empty()) {
+    const std::size_t n = std::min(masked.size(), tail_bytes_ - ring_start_);
+    std::memcpy(ring_.data() + ring_start_, masked.data(), n);
+    ring_start_ = (ring_start_ + n) % tail_bytes_;
+    masked.remove_prefix(n);
   }
 }
 

@@ -1,10 +1,12 @@
 #include "runner/scheduler.hpp"
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <signal.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -143,7 +145,7 @@ class Scheduler {
       sinks_[index] = std::make_unique<OutputSink>(step.log_path, masker_, options_.tail_bytes);
     }
     if (observer_ != nullptr) observer_->step_started(index, step);
-    if (!step.out_dir.empty()) {
+    if (!step.out_dir.empty() && ::mkdir(step.out_dir.c_str(), 0755) != 0 && errno == ENOENT) {
       std::error_code ignored;
       std::filesystem::create_directories(step.out_dir, ignored);
     }
@@ -222,10 +224,11 @@ class Scheduler {
   void drain(RunningStep& r) {
     // A bounded number of reads per wake-up keeps one chatty step from
     // starving the others.
+    OutputSink& sink = *sinks_[r.index];
     for (int i = 0; i < 16 && !r.process.output_closed(); ++i) {
       const long n = r.process.read_output(buffer_.data(), buffer_.size());
       if (n <= 0) break;
-      sinks_[r.index]->write(std::string_view(buffer_.data(), static_cast<std::size_t>(n)));
+      sink.write(std::string_view(buffer_.data(), static_cast<std::size_t>(n)));
     }
   }
 
@@ -316,7 +319,7 @@ class Scheduler {
   std::vector<RunningStep> running_;
   std::vector<std::unique_ptr<OutputSink>> sinks_;
   std::vector<Clock::time_point> first_start_;
-  std::array<char, 64 * 1024> buffer_{};
+  std::vector<char> buffer_ = std::vector<char>(1 << 20);  // matches the pipe size
   bool stopping_all_ = false;
 };
 

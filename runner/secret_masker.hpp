@@ -38,6 +38,8 @@ class StreamMasker {
   std::string feed(std::string_view chunk);
   // Returns the masked remainder at the end of the stream.
   std::string finish();
+  // Returns true if there is nothing to mask.
+  bool empty() const { return masker_.empty(); }
 
  private:
   const SecretMasker& masker_;

@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/process/v2/posix/default_launcher.hpp>
+#include <boost/process/v2/posix/vfork_launcher.hpp>
 #include <boost/process/v2/process.hpp>
 #include <boost/process/v2/start_dir.hpp>
 #include <boost/process/v2/stdio.hpp>
@@ -38,6 +39,13 @@ struct ChildSetup {
     }
     return {};
   }
+  // The launcher would call exit(), which in a vfork child runs qgate's
+  // atexit handlers in qgate's own memory; leave at once instead.
+  template <typename Launcher>
+  void on_exec_error(Launcher&, const bp::filesystem::path&, const char* const*,
+                     const bp::error_code&) {
+    ::_exit(127);
+  }
 };
 
 // Hands the step's own environment to execve.
@@ -62,6 +70,72 @@ int open_pidfd(pid_t pid) {
   return -1;
 }
 
+// A command that needs no shell: its words and the program they name.
+struct DirectCommand {
+  std::string path;  // empty: run through /bin/sh -c
+  std::vector<std::string> arguments;
+};
+
+// Words the shell gives a meaning that exec does not (make's list, plus
+// assignments and comments).
+bool needs_shell(const std::string& command) {
+  if (command.find_first_of("#;\"'*?[]&|<>(){}$`^~!\\=%\n") != std::string::npos) return true;
+  static const char* const kShellWords[] = {
+      ".",     ":",    "break",  "case",     "cd",    "continue", "eval",  "exec",  "exit",
+      "export", "for", "if",     "read",     "readonly", "set",   "shift", "test",  "[",
+      "times", "trap", "ulimit", "umask",    "unset", "wait",     "while", "until", "source",
+      "alias", "command", "type", "hash", "getopts", "return", "local", "function", "select"};
+  const std::string first = command.substr(0, command.find_first_of(" \t"));
+  for (const char* word : kShellWords) {
+    if (first == word) return true;
+  }
+  return false;
+}
+
+DirectCommand direct_command(const std::string& command, const std::vector<std::string>& env) {
+  DirectCommand direct;
+  if (needs_shell(command)) return direct;
+  std::vector<std::string> words;
+  std::size_t pos = 0;
+  while (true) {
+    pos = command.find_first_not_of(" \t", pos);
+    if (pos == std::string::npos) break;
+    const std::size_t end = command.find_first_of(" \t", pos);
+    words.push_back(command.substr(pos, end == std::string::npos ? end : end - pos));
+    if (end == std::string::npos) break;
+    pos = end;
+  }
+  if (words.empty()) return direct;
+  std::string program;
+  if (words[0].find('/') != std::string::npos) {
+    program = words[0];
+  } else {
+    std::string path_variable = "/usr/local/bin:/usr/bin:/bin";
+    for (const auto& entry : env) {
+      if (entry.rfind("PATH=", 0) == 0) path_variable = entry.substr(5);
+    }
+    std::size_t start = 0;
+    while (start <= path_variable.size()) {
+      std::size_t colon = path_variable.find(':', start);
+      if (colon == std::string::npos) colon = path_variable.size();
+      const std::string folder = path_variable.substr(start, colon - start);
+      const std::string candidate = (folder.empty() ? "." : folder) + "/" + words[0];
+      if (::access(candidate.c_str(), X_OK) == 0) {
+        program = candidate;
+        break;
+      }
+      start = colon + 1;
+    }
+  }
+  // Relative programs ("./run.sh") are left to the shell, which resolves
+  // them against the step's folder; so are programs not found, so that the
+  // step fails with the shell's usual "not found" and exit code 127.
+  if (program.empty() || program[0] != '/' || ::access(program.c_str(), X_OK) != 0) return direct;
+  direct.path = program;
+  direct.arguments.assign(words.begin() + 1, words.end());
+  return direct;
+}
+
 }  // namespace
 
 Subprocess Subprocess::start(const SpawnRequest& request) {
@@ -79,19 +153,33 @@ Subprocess Subprocess::start(const SpawnRequest& request) {
   for (const auto& entry : request.environment) environment.push_back(entry.c_str());
   environment.push_back(nullptr);
 
-  // The launcher wants an executor; nothing runs on it since we detach at once.
-  static boost::asio::io_context context;
+  // A command without shell syntax is run directly, as make does: it saves
+  // starting a shell for every `true` or `ctest ...`.
+  const DirectCommand direct = direct_command(request.command, request.environment);
+  const bp::filesystem::path executable = direct.path.empty() ? "/bin/sh" : direct.path;
+  std::vector<std::string> arguments =
+      direct.path.empty() ? std::vector<std::string>{"-c", request.command} : direct.arguments;
+
+  // vfork: the child borrows our memory until exec, so starting a step does
+  // not copy qgate's page tables (the largest part of the cost of `true`).
+  // The launcher tells the io_context about the fork from the child, which
+  // shares our memory: that is only harmless while the context has no
+  // services with fork handling yet, so each start gets a fresh one, whose
+  // reactor is first created after the child has exec'd. Nothing runs on it:
+  // the process is detached at once and waited for by pidfd.
+  boost::asio::io_context context;
   bp::error_code ec;
-  bp::posix::default_launcher launcher;
-  auto process = launcher(context, ec, bp::filesystem::path("/bin/sh"),
-                          std::vector<std::string>{"-c", request.command},
+  bp::posix::vfork_launcher launcher;
+  auto process = launcher(context, ec, executable, std::move(arguments),
                           bp::process_stdio{nullptr, pipe_fds[1], pipe_fds[1]},
                           bp::process_start_dir(request.cwd.string()),
                           ChildEnvironment{environment.data()}, ChildSetup{});
   ::close(pipe_fds[1]);
   if (ec) {
     ::close(pipe_fds[0]);
-    throw SpawnError("cannot start /bin/sh in " + request.cwd.string() + ": " + ec.message());
+    if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);
+    throw SpawnError("cannot start " + executable.string() + " in " + request.cwd.string() + ": " +
+                     ec.message());
   }
   Subprocess child;
   child.pid_ = process.id();
@@ -100,6 +188,8 @@ Subprocess Subprocess::start(const SpawnRequest& request) {
   ::setpgid(child.pid_, child.pid_);
   child.output_fd_ = pipe_fds[0];
   ::fcntl(child.output_fd_, F_SETFL, ::fcntl(child.output_fd_, F_GETFL) | O_NONBLOCK);
+  // A larger pipe means fewer wake-ups for a step that prints a lot.
+  ::fcntl(child.output_fd_, F_SETPIPE_SZ, 1 << 20);
   child.exit_fd_ = open_pidfd(child.pid_);
   return child;
 }

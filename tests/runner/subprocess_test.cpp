@@ -93,6 +93,23 @@ TEST(Subprocess, DestructorKillsTheWholeGroup) {
   EXPECT_FALSE(testing::process_survives(grandchild));
 }
 
+TEST(Subprocess, RunsSimpleCommandsWithoutAShellLikeTheShellWould) {
+  TempDir dir;
+  auto direct = Subprocess::start({"printf   %s-%s  one two", dir.path(), this_environment()});
+  EXPECT_EQ(run_to_end(direct), "one-two");
+  EXPECT_EQ(direct.exit_code(), 0);
+  auto failing = Subprocess::start({"false", dir.path(), this_environment()});
+  run_to_end(failing);
+  EXPECT_EQ(failing.exit_code(), 1);
+  // Not found: the shell's message and exit code, as with any other command.
+  auto missing = Subprocess::start({"no-such-program-qgate --flag", dir.path(), this_environment()});
+  EXPECT_NE(run_to_end(missing).find("not found"), std::string::npos);
+  EXPECT_EQ(missing.exit_code(), 127);
+  // Shell syntax still goes through the shell.
+  auto shell = Subprocess::start({"echo a && echo \"$HOME\" | wc -l", dir.path(), this_environment()});
+  EXPECT_EQ(run_to_end(shell), "a\n1\n");
+}
+
 TEST(Subprocess, MissingFolderIsASpawnError) {
   TempDir dir;
   EXPECT_THROW(Subprocess::start({"true", dir / "no-such-folder", this_environment()}), SpawnError);
