@@ -68,6 +68,8 @@ struct RunningStep {
   bool stopping = false;                     // SIGTERM sent
   bool timed_out = false;
   bool cancelled = false;
+  bool output_ready = false;  // the last ppoll saw output (or EOF)
+  bool exit_ready = false;    // the last ppoll saw the child exit
 };
 
 std::string describe_exit(const StepSpec& step, const RunningStep& running) {
@@ -163,16 +165,25 @@ class Scheduler {
 
   void wait(const SignalScope& signals) {
     std::vector<pollfd> fds;
+    std::vector<std::pair<std::size_t, bool>> owners;  // running index, is exit fd
     fds.reserve(running_.size() * 2);
+    owners.reserve(running_.size() * 2);
     auto wake = Clock::time_point::max();
     bool needs_polling = false;
-    for (const auto& r : running_) {
-      if (r.process.output_fd() >= 0) fds.push_back({r.process.output_fd(), POLLIN, 0});
+    for (std::size_t i = 0; i < running_.size(); ++i) {
+      RunningStep& r = running_[i];
+      r.output_ready = r.exit_ready = false;
+      if (r.process.output_fd() >= 0) {
+        fds.push_back({r.process.output_fd(), POLLIN, 0});
+        owners.emplace_back(i, false);
+      }
       if (!r.process.reaped()) {
         if (r.process.exit_fd() >= 0) {
           fds.push_back({r.process.exit_fd(), POLLIN, 0});
+          owners.emplace_back(i, true);
         } else {
           needs_polling = true;
+          r.exit_ready = true;  // no pidfd: ask waitpid every time
         }
       }
       wake = std::min(wake, r.kill_at ? *r.kill_at : r.deadline);
@@ -184,7 +195,15 @@ class Scheduler {
     if (limit < Clock::duration::zero()) limit = Clock::duration::zero();
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(limit).count();
     timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-    ::ppoll(fds.data(), fds.size(), &timeout, signals.wait_mask());
+    if (::ppoll(fds.data(), fds.size(), &timeout, signals.wait_mask()) > 0) {
+      // Only the steps with news are read or reaped: with many steps running,
+      // asking each of them every time costs more than the steps themselves.
+      for (std::size_t f = 0; f < fds.size(); ++f) {
+        if (fds[f].revents == 0) continue;
+        RunningStep& r = running_[owners[f].first];
+        (owners[f].second ? r.exit_ready : r.output_ready) = true;
+      }
+    }
     if (observer_ != nullptr) observer_->tick();
   }
 
@@ -193,8 +212,8 @@ class Scheduler {
   void service() {
     const auto now = Clock::now();
     for (auto& r : running_) {
-      drain(r);
-      if (!r.process.reaped() && r.process.try_reap()) drain(r);
+      if (r.output_ready) drain(r);
+      if (r.exit_ready && !r.process.reaped() && r.process.try_reap()) drain(r);
       if (r.process.reaped() && !r.process.output_closed() && !r.stopping) {
         // The step is over but something it started still holds its output
         // open: stop the stragglers so no orphan outlives the step.
