@@ -15,9 +15,9 @@ namespace qgate {
 struct CheckContext {
   std::filesystem::path module_dir;  // the module's folder (absolute)
   std::string module_id;
-  std::string requirement;    // the requirement being judged
-  nlohmann::json options;     // the gate's options from `gates.<gate>` (object; may be empty)
-  std::string base_ref;       // git ref to compare against, if any (e.g. "origin/main")
+  std::string requirement;  // the requirement being judged
+  nlohmann::json options;   // the gate's options from `gates.<gate>` (object; may be empty)
+  std::string base_ref;     // git ref to compare against, if any (e.g. "origin/main")
 };
 
 // What a built-in check found.

@@ -84,8 +84,7 @@ std::string ConsoleReporter::paint(const std::string& text, const char* code) co
 }
 
 void ConsoleReporter::begin(const RunResult& run,
-                            const std::vector<std::pair<std::string, int>>& gate_steps,
-                            int jobs) {
+                            const std::vector<std::pair<std::string, int>>& gate_steps, int jobs) {
   for (const auto& [name, steps] : gate_steps) gates_.push_back({name, steps, 0, 0, 0, {}});
   int total_steps = 0;
   for (const auto& gate : gates_) total_steps += gate.steps;
@@ -111,7 +110,8 @@ void ConsoleReporter::check_finished(const std::string& gate, const std::string&
   if (GateLine* line = line_for(gate); line != nullptr && is_failure(outcome.status)) {
     ++line->checks_failed;
   }
-  std::string text = "  " + paint(pad(status_word(outcome.status), 6), status_color(outcome.status)) +
+  std::string text = "  " +
+                     paint(pad(status_word(outcome.status), 6), status_color(outcome.status)) +
                      " " + gate + "/" + requirement;
   if (!outcome.message.empty()) text += "  " + paint(outcome.message, kDim);
   text += "\n";
@@ -144,7 +144,8 @@ void ConsoleReporter::step_finished(std::size_t, const StepSpec& step, const Ste
     if (it != line->running.end()) line->running.erase(it);
   }
   std::string text = "  " + paint(pad(status_word(result.status), 6), status_color(result.status)) +
-                     " " + step.gate + "/" + step.name + "  " + paint(seconds(result.duration_s), kDim);
+                     " " + step.gate + "/" + step.name + "  " +
+                     paint(seconds(result.duration_s), kDim);
   if (result.status != Status::passed || result.flaky) text += "  " + result.message;
   if (result.flaky) text += paint(" (flaky)", kYellow);
   text += "\n";
@@ -217,7 +218,9 @@ void ConsoleReporter::summary(const RunResult& run) {
   clear_live();
   std::size_t width = 11;
   for (const auto& requirement : run.requirements) width = std::max(width, requirement.name.size());
-  out_ << "\n" << paint(pad("REQUIREMENT", width) + "  GATE           REQUIRED  RESULT          DETAILS", kBold)
+  out_ << "\n"
+       << paint(pad("REQUIREMENT", width) + "  GATE           REQUIRED  RESULT          DETAILS",
+                kBold)
        << "\n";
   std::vector<std::string> failed_required;
   for (const auto& requirement : run.requirements) {
@@ -239,8 +242,8 @@ void ConsoleReporter::summary(const RunResult& run) {
     std::string names;
     for (const auto& name : failed_required) names += (names.empty() ? "" : ", ") + name;
     out_ << paint("FAILED", kRed) << ": " << failed_required.size() << " required "
-         << (failed_required.size() == 1 ? "requirement" : "requirements") << " not met ("
-         << names << ")" << tail << "\n";
+         << (failed_required.size() == 1 ? "requirement" : "requirements") << " not met (" << names
+         << ")" << tail << "\n";
   }
   out_.flush();
 }

@@ -32,8 +32,8 @@ std::unique_ptr<Store> open_existing_store(const fs::path& state_dir, std::ostre
   return open_sqlite_store(db);
 }
 
-int history(const std::string& state_dir, const std::string& config_path,
-            const std::string& module, int limit, std::ostream& out, std::ostream& err) {
+int history(const std::string& state_dir, const std::string& config_path, const std::string& module,
+            int limit, std::ostream& out, std::ostream& err) {
   auto store = open_existing_store(state_dir_for(state_dir, config_path), err);
   if (!store) return kExitUsage;
   store->reap_interrupted();
@@ -102,16 +102,17 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   bool no_color = false;
   std::string ci;
   auto* check_cmd = app.add_subcommand("check", "Run every gate of the module and give a verdict");
-  check_cmd->add_option("-c,--config", config_path, "Configuration file")
-      ->capture_default_str();
+  check_cmd->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
   check_cmd->add_option("-j,--jobs", check.jobs, "Steps run at once (default: number of cores)")
       ->check(CLI::Range(1, 4096));
   check_cmd->add_flag("--fail-fast", fail_fast, "Cancel the rest after the first required failure");
   check_cmd->add_option("--ci", ci, "Plain output for CI logs (github: also Actions annotations)")
       ->expected(0, 1)
       ->default_str("plain");
-  check_cmd->add_option("--report", report_specs, "Write a report: FORMAT=PATH (json, junit, markdown)");
-  check_cmd->add_option("--state-dir", state_dir, "Where runs are recorded (default: .qgate beside the config)");
+  check_cmd->add_option("--report", report_specs,
+                        "Write a report: FORMAT=PATH (json, junit, markdown)");
+  check_cmd->add_option("--state-dir", state_dir,
+                        "Where runs are recorded (default: .qgate beside the config)");
   check_cmd->add_option("--base-ref", check.base_ref, "Git ref the change is compared against");
   check_cmd->add_flag("--no-color", no_color, "Never colour the output");
 
@@ -129,7 +130,8 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   show_cmd->add_option("run", run_id, "Run id or a unique prefix of it")->required();
   show_cmd->add_option("-c,--config", config_path, "Configuration file (locates .qgate)");
   show_cmd->add_option("--state-dir", state_dir, "Where runs are recorded");
-  show_cmd->add_option("-f,--format", format, "text, json, junit or markdown")->capture_default_str();
+  show_cmd->add_option("-f,--format", format, "text, json, junit or markdown")
+      ->capture_default_str();
 
   auto* validate_cmd = app.add_subcommand("validate", "Check the configuration file and exit");
   validate_cmd->add_option("-c,--config", config_path, "Configuration file");
@@ -151,8 +153,8 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
       if (check.ci && ci == "github") check.trigger = "actions";
       for (const auto& spec : report_specs) {
         const auto eq = spec.find('=');
-        const auto parsed = eq == std::string::npos ? std::nullopt
-                                                    : report_format_from_string(spec.substr(0, eq));
+        const auto parsed =
+            eq == std::string::npos ? std::nullopt : report_format_from_string(spec.substr(0, eq));
         if (!parsed || eq + 1 >= spec.size()) {
           err << "qgate: --report " << spec
               << ": expected FORMAT=PATH with FORMAT json, junit or markdown\n";
@@ -167,9 +169,8 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     if (*validate_cmd) {
       try {
         const Config config = load_config(config_path);
-        out << config.path.string() << ": ok (" << config.requirements.size()
-            << " requirements, " << config.gates.size() << " gates configured, module "
-            << config.module.id << ")\n";
+        out << config.path.string() << ": ok (" << config.requirements.size() << " requirements, "
+            << config.gates.size() << " gates configured, module " << config.module.id << ")\n";
         return kExitPassed;
       } catch (const ConfigError& error) {
         for (const auto& d : error.diagnostics()) err << format_diagnostic(d) << "\n";

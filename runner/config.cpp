@@ -65,8 +65,8 @@ void check_checklist(const LocatedJson& doc, std::vector<Diagnostic>& diagnostic
       for (const auto& [name, unused] : items[i].items()) {
         const std::string pointer = child_pointer(item_pointer, name);
         if (find_requirement(name) == nullptr) {
-          diagnostics.push_back(
-              doc.at_key(pointer, "unknown requirement '" + name + "'" + did_you_mean(name, names)));
+          diagnostics.push_back(doc.at_key(
+              pointer, "unknown requirement '" + name + "'" + did_you_mean(name, names)));
         } else if (!seen.insert(name).second) {
           diagnostics.push_back(doc.at_key(pointer, "requirement '" + name + "' is listed twice"));
         }
@@ -160,9 +160,9 @@ ModuleInfo module_from(const LocatedJson& registry_doc, const std::string& key,
 
 void resolve_module(const LocatedJson& doc, Config& config, std::vector<Diagnostic>& diagnostics) {
   const auto& root = doc.value;
-  const nlohmann::json section =
-      root.contains("module") && root.at("module").is_object() ? root.at("module")
-                                                                : nlohmann::json::object();
+  const nlohmann::json section = root.contains("module") && root.at("module").is_object()
+                                     ? root.at("module")
+                                     : nlohmann::json::object();
   ModuleInfo& module = config.module;
   module.id = section.value("id", "");
   module.key = section.value("key", "");
@@ -178,8 +178,7 @@ void resolve_module(const LocatedJson& doc, Config& config, std::vector<Diagnost
     try {
       registry = load_module_registry(registry_path);
     } catch (const ConfigError& error) {
-      diagnostics.insert(diagnostics.end(), error.diagnostics().begin(),
-                         error.diagnostics().end());
+      diagnostics.insert(diagnostics.end(), error.diagnostics().begin(), error.diagnostics().end());
       return;
     }
     const ModuleInfo* found = nullptr;
@@ -268,12 +267,12 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
   const fs::path absolute = fs::absolute(path, ec);
   const LocatedJson doc = load_located_yaml(path.string());
   const std::string stamp = stamp_text(doc);
-  const bool validated_before =
-      !validation_stamp.empty() && read_stamp(validation_stamp) == stamp;
+  const bool validated_before = !validation_stamp.empty() && read_stamp(validation_stamp) == stamp;
   std::vector<Diagnostic> diagnostics;
   if (!doc.value.is_object()) {
-    throw ConfigError({doc.at_value("", "expected a mapping with `integration_requirements:` at "
-                                        "the top level")});
+    throw ConfigError({doc.at_value("",
+                                    "expected a mapping with `integration_requirements:` at "
+                                    "the top level")});
   }
   check_checklist(doc, diagnostics);
   check_steps(doc, diagnostics);
@@ -338,7 +337,8 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
           if (report.is_string()) {
             gate.reports.push_back({report.get<std::string>(), ""});
           } else {
-            gate.reports.push_back({report.at("path").get<std::string>(), report.value("format", "")});
+            gate.reports.push_back(
+                {report.at("path").get<std::string>(), report.value("format", "")});
           }
         }
       }
@@ -382,9 +382,8 @@ std::vector<ModuleInfo> load_module_registry(const fs::path& path) {
     }
     for (const char* field : {"name", "description", "repository"}) {
       if (entry.contains(field) && !entry.at(field).is_string()) {
-        diagnostics.push_back(doc.at_value(child_pointer(pointer, field), "modules/" + key + "/" +
-                                                                              field +
-                                                                              ": expected a string"));
+        diagnostics.push_back(doc.at_value(child_pointer(pointer, field),
+                                           "modules/" + key + "/" + field + ": expected a string"));
       }
     }
     if (entry.contains("dependencies") && !entry.at("dependencies").is_array()) {

@@ -32,7 +32,8 @@ nlohmann::json plain_scalar(const std::string& text) {
   char* end = nullptr;
   errno = 0;
   const long long integer = std::strtoll(begin, &end, 10);
-  if (errno == 0 && end != begin && *end == '\0' && text.find_first_of(" \t") == std::string::npos) {
+  if (errno == 0 && end != begin && *end == '\0' &&
+      text.find_first_of(" \t") == std::string::npos) {
     return integer;
   }
   errno = 0;
@@ -73,9 +74,9 @@ void convert(const YAML::Node& node, const std::string& pointer, LocatedJson& ou
         const std::string key = entry.first.Scalar();
         const std::string child = child_pointer(pointer, key);
         if (target.contains(key)) {
-          throw ConfigError({Diagnostic{out.file, entry.first.Mark().line + 1,
-                                        entry.first.Mark().column + 1,
-                                        "duplicate key '" + key + "'"}});
+          throw ConfigError(
+              {Diagnostic{out.file, entry.first.Mark().line + 1, entry.first.Mark().column + 1,
+                          "duplicate key '" + key + "'"}});
         }
         out.key_marks[child] = to_mark(entry.first.Mark());
         nlohmann::json value;
@@ -240,8 +241,9 @@ std::optional<Diagnostic> explain(const LocatedJson& document, const nlohmann::j
       const std::string types = expected_types(resolve(schema, &alternative));
       if (!types.empty()) expected += (expected.empty() ? "" : " or ") + types;
     }
-    return document.at_value(pointer, where + ": expected " + expected +
-                                          (value != nullptr ? ", got " + json_type_name(*value) : ""));
+    return document.at_value(pointer,
+                             where + ": expected " + expected +
+                                 (value != nullptr ? ", got " + json_type_name(*value) : ""));
   }
   if (text == "Value type not permitted by 'type' constraint." && value != nullptr) {
     const std::string expected = expected_types(sub);
@@ -296,7 +298,8 @@ LocatedJson load_located_yaml(const std::string& path) {
   out.file = path;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw ConfigError({Diagnostic{path, 0, 0, std::string("cannot read: ") + std::strerror(errno)}});
+    throw ConfigError(
+        {Diagnostic{path, 0, 0, std::string("cannot read: ") + std::strerror(errno)}});
   }
   std::stringstream text;
   text << in.rdbuf();

@@ -49,7 +49,8 @@ std::string resolve_ref(const fs::path& git_dir, const std::string& ref) {
   std::ifstream packed(common / "packed-refs");
   std::string line;
   while (std::getline(packed, line)) {
-    if (line.size() > 41 && line.compare(41, std::string::npos, ref) == 0) return line.substr(0, 40);
+    if (line.size() > 41 && line.compare(41, std::string::npos, ref) == 0)
+      return line.substr(0, 40);
   }
   return "";
 }

@@ -35,7 +35,7 @@ class OutputSink {
 
   int fd_ = -1;
   StreamMasker masker_;
-  std::string ring_;        // a circular buffer of the latest output
+  std::string ring_;  // a circular buffer of the latest output
   std::size_t ring_start_ = 0;
   std::size_t tail_bytes_;
   std::uint64_t bytes_written_ = 0;

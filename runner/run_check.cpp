@@ -160,9 +160,9 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   const int jobs = options.jobs > 0 ? options.jobs : default_jobs();
 
   const bool live = !options.ci && is_ansi_terminal(STDOUT_FILENO);
-  ConsoleReporter console(out, live ? ConsoleMode::live : ConsoleMode::plain,
-                          live && options.color && std::getenv("NO_COLOR") == nullptr ? Color::on
-                                                                                      : Color::off);
+  ConsoleReporter console(
+      out, live ? ConsoleMode::live : ConsoleMode::plain,
+      live && options.color && std::getenv("NO_COLOR") == nullptr ? Color::on : Color::off);
   std::vector<std::pair<std::string, int>> gate_steps;
   for (const auto& gate : plan.gates) {
     gate_steps.emplace_back(gate.name, static_cast<int>(gate.steps.size()));
@@ -214,7 +214,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     run.duration_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     run.exit_code = outcome.cancelled ? kExitCancelled : exit_code_for(run.requirements);
-    run.status = outcome.cancelled       ? Status::cancelled
+    run.status = outcome.cancelled    ? Status::cancelled
                  : run.exit_code == 0 ? Status::passed
                                       : Status::failed;
     store->finish_run(run);

@@ -33,8 +33,8 @@ Status combine(const std::vector<Status>& statuses) {
                        Status::not_configured}) {
     if (std::find(statuses.begin(), statuses.end(), worst) != statuses.end()) return worst;
   }
-  const bool all_skipped = std::all_of(statuses.begin(), statuses.end(),
-                                       [](Status s) { return s == Status::skipped; });
+  const bool all_skipped =
+      std::all_of(statuses.begin(), statuses.end(), [](Status s) { return s == Status::skipped; });
   return all_skipped ? Status::skipped : Status::passed;
 }
 
@@ -139,8 +139,8 @@ GateResult judge_gate(const RunPlan& /*plan*/, const PlannedGate& gate,
   if (statuses.empty()) {
     const bool review = gate.name == "review";
     result.status = review ? Status::skipped : Status::not_configured;
-    result.message = review ? "needs GitHub: judged on the pull request"
-                            : "no check configured for this gate";
+    result.message =
+        review ? "needs GitHub: judged on the pull request" : "no check configured for this gate";
     return result;
   }
   result.status = combine(statuses);
@@ -192,9 +192,10 @@ std::vector<RequirementResult> judge_requirements(const Config& config, const Ru
         result.message = "skipped (needs GitHub): approvals are read from the pull request";
       } else {
         result.status = Status::not_configured;
-        result.message = "not configured: qgate has no built-in check for it yet; add a step "
-                         "under gates." + result.gate + ".steps with `requirements: [" +
-                         requirement.name + "]`";
+        result.message =
+            "not configured: qgate has no built-in check for it yet; add a step "
+            "under gates." +
+            result.gate + ".steps with `requirements: [" + requirement.name + "]`";
       }
     } else {
       result.status = combine(statuses);

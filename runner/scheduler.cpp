@@ -1,8 +1,8 @@
 #include "runner/scheduler.hpp"
 
 #include <poll.h>
-#include <sys/stat.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
@@ -122,9 +122,9 @@ class Scheduler {
       if (stopping_all_) skip_pending();
       while (!stopping_all_ && !pending_.empty() && static_cast<int>(running_.size()) < jobs) {
         const std::size_t next = pending_.front();
-        const bool exclusive_running = std::any_of(
-            running_.begin(), running_.end(),
-            [&](const RunningStep& r) { return steps_[r.index].exclusive; });
+        const bool exclusive_running =
+            std::any_of(running_.begin(), running_.end(),
+                        [&](const RunningStep& r) { return steps_[r.index].exclusive; });
         if (exclusive_running || (steps_[next].exclusive && !running_.empty())) break;
         pending_.pop_front();
         start(next);
@@ -190,11 +190,13 @@ class Scheduler {
     }
     auto now = Clock::now();
     auto limit = wake - now;
-    if (observer_ != nullptr) limit = std::min<Clock::duration>(limit, std::chrono::milliseconds(100));
+    if (observer_ != nullptr)
+      limit = std::min<Clock::duration>(limit, std::chrono::milliseconds(100));
     if (needs_polling) limit = std::min<Clock::duration>(limit, std::chrono::milliseconds(20));
     if (limit < Clock::duration::zero()) limit = Clock::duration::zero();
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(limit).count();
-    timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    timespec timeout{static_cast<time_t>(ns / 1'000'000'000),
+                     static_cast<long>(ns % 1'000'000'000)};
     if (::ppoll(fds.data(), fds.size(), &timeout, signals.wait_mask()) > 0) {
       // Only the steps with news are read or reaped: with many steps running,
       // asking each of them every time costs more than the steps themselves.
@@ -313,7 +315,8 @@ class Scheduler {
 
   void finish_without_process(std::size_t index, Status status, const std::string& message) {
     complete(index, status, message);
-    if (observer_ != nullptr) observer_->step_finished(index, steps_[index], outcome_.results[index]);
+    if (observer_ != nullptr)
+      observer_->step_finished(index, steps_[index], outcome_.results[index]);
     if (steps_[index].required && options_.fail_fast == FailFast::yes) stop_all("fail-fast");
   }
 
@@ -324,8 +327,7 @@ class Scheduler {
     result.status = status;
     result.message = masker_.mask(message);
     result.tail = sink.tail(options_.tail_lines);
-    result.duration_s =
-        std::chrono::duration<double>(Clock::now() - first_start_[index]).count();
+    result.duration_s = std::chrono::duration<double>(Clock::now() - first_start_[index]).count();
     sinks_[index].reset();  // closes the log file now, not at the end of the run
   }
 

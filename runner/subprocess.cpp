@@ -81,10 +81,11 @@ struct DirectCommand {
 bool needs_shell(const std::string& command) {
   if (command.find_first_of("#;\"'*?[]&|<>(){}$`^~!\\=%\n") != std::string::npos) return true;
   static const char* const kShellWords[] = {
-      ".",     ":",    "break",  "case",     "cd",    "continue", "eval",  "exec",  "exit",
-      "export", "for", "if",     "read",     "readonly", "set",   "shift", "test",  "[",
-      "times", "trap", "ulimit", "umask",    "unset", "wait",     "while", "until", "source",
-      "alias", "command", "type", "hash", "getopts", "return", "local", "function", "select"};
+      ".",      ":",      "break",    "case",  "cd",      "continue", "eval",  "exec",
+      "exit",   "export", "for",      "if",    "read",    "readonly", "set",   "shift",
+      "test",   "[",      "times",    "trap",  "ulimit",  "umask",    "unset", "wait",
+      "while",  "until",  "source",   "alias", "command", "type",     "hash",  "getopts",
+      "return", "local",  "function", "select"};
   const std::string first = command.substr(0, command.find_first_of(" \t"));
   for (const char* word : kShellWords) {
     if (first == word) return true;

@@ -18,8 +18,8 @@ class SpawnError : public std::runtime_error {
 
 // What to start.
 struct SpawnRequest {
-  std::string command;                // run by /bin/sh -c
-  std::filesystem::path cwd;          // working folder
+  std::string command;                   // run by /bin/sh -c
+  std::filesystem::path cwd;             // working folder
   std::vector<std::string> environment;  // the whole environment, "NAME=value"
 };
 

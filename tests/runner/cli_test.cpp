@@ -51,7 +51,8 @@ struct QgateProcess {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
     std::vector<std::string> strings = {testing::qgate_binary().string()};
     strings.insert(strings.end(), args.begin(), args.end());
@@ -85,8 +86,9 @@ TEST(Cli, ExampleModulePasses) {
   EXPECT_NE(result.output.find("PASSED: every required gate passed"), std::string::npos);
   EXPECT_NE(result.output.find("module api-001 (Core API Layer)"), std::string::npos);
   // The advisory requirement without a check is reported, not hidden.
-  EXPECT_TRUE(std::regex_search(result.output,
-                                std::regex("dependent_modules_notified +coordination +advisory +not_configured")));
+  EXPECT_TRUE(std::regex_search(
+      result.output,
+      std::regex("dependent_modules_notified +coordination +advisory +not_configured")));
 }
 
 TEST(Cli, FailingExampleModuleFailsForTheRightReasons) {
@@ -94,10 +96,14 @@ TEST(Cli, FailingExampleModuleFailsForTheRightReasons) {
   const fs::path examples = copy_examples(dir);
   const auto result = run_command(qgate() + " check --ci", examples / "frontend-web");
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_TRUE(std::regex_search(result.output, std::regex("module_readme_complete +documentation +yes +failed")));
-  EXPECT_TRUE(std::regex_search(result.output, std::regex("api_documentation_updated +documentation +yes +failed")));
-  EXPECT_TRUE(std::regex_search(result.output, std::regex("unit_tests_passing +test-coverage +yes +failed")));
-  EXPECT_TRUE(std::regex_search(result.output, std::regex("linting_rules_followed +lint +advisory +failed")));
+  EXPECT_TRUE(std::regex_search(result.output,
+                                std::regex("module_readme_complete +documentation +yes +failed")));
+  EXPECT_TRUE(std::regex_search(
+      result.output, std::regex("api_documentation_updated +documentation +yes +failed")));
+  EXPECT_TRUE(std::regex_search(result.output,
+                                std::regex("unit_tests_passing +test-coverage +yes +failed")));
+  EXPECT_TRUE(std::regex_search(result.output,
+                                std::regex("linting_rules_followed +lint +advisory +failed")));
   EXPECT_NE(result.output.find("src/server.js:6: POST /session/logout is not documented"),
             std::string::npos);
   EXPECT_NE(result.output.find("format(2.5) = 2, want 3"), std::string::npos);  // the tail
@@ -138,7 +144,8 @@ TEST(Cli, MissingConfigAndBadFlagsExitTwo) {
   TempDir dir;
   auto result = run_command(qgate() + " check --ci", dir.path());
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("integration-requirements.yaml: error: cannot read"), std::string::npos);
+  EXPECT_NE(result.output.find("integration-requirements.yaml: error: cannot read"),
+            std::string::npos);
   result = run_command(qgate() + " check --no-such-flag", dir.path());
   EXPECT_EQ(result.exit_code, 2);
   result = run_command(qgate() + " check --report xml=out.xml", dir.path());
@@ -162,7 +169,8 @@ TEST(Cli, CtrlCStopsEveryProcessAndRecordsRunCancelled) {
   write_file(dir / "integration-requirements.yaml",
              "integration_requirements: {}\nsettings: {grace: 1s}\ngates:\n  lint:\n    steps:\n"
              "      - {name: a, run: 'sleep 60 & echo $! > a-bg.pid; echo $$ > a.pid; wait'}\n"
-             "      - {name: b, run: \"trap '' INT TERM; echo $$ > b.pid; while :; do sleep 0.05; done\"}\n"
+             "      - {name: b, run: \"trap '' INT TERM; echo $$ > b.pid; while :; do sleep 0.05; "
+             "done\"}\n"
              "      - {name: c, run: 'touch c-ran'}\n");
   QgateProcess process;
   process.start({"check", "--ci", "-j", "2"}, dir.path(), dir / "out.txt");
@@ -205,7 +213,8 @@ TEST(Cli, StepPrintingOneGigabyteKeepsMemoryLow) {
   TempDir dir;
   write_file(dir / "integration-requirements.yaml",
              "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
-             "      - {name: flood, run: 'yes \"a line of output that goes on and on\" | head -c 1073741824'}\n");
+             "      - {name: flood, run: 'yes \"a line of output that goes on and on\" | head -c "
+             "1073741824'}\n");
   QgateProcess process;
   process.start({"check", "--ci"}, dir.path(), dir / "out.txt");
   process.wait();
@@ -229,13 +238,13 @@ TEST(Cli, SecretsNeverAppearInOutputLogsReportsOrStore) {
              "integration_requirements:\n  code_quality: [ {linting_rules_followed: true} ]\n"
              "settings: {secret_env: [DEPLOY_KEY]}\n"
              "gates:\n  lint:\n    steps:\n"
-             "      - {name: leak, run: 'echo token $GITHUB_TOKEN key $DEPLOY_KEY; echo $GITHUB_TOKEN >&2; exit 1'}\n"
+             "      - {name: leak, run: 'echo token $GITHUB_TOKEN key $DEPLOY_KEY; echo "
+             "$GITHUB_TOKEN >&2; exit 1'}\n"
              "      - {name: quiet, run: 'echo \"$DEPLOY_KEY\" > \"$QGATE_OUT.txt\"'}\n");
   QgateProcess process;
   process.start({"check", "--ci", "--report", "json=r/report.json", "--report",
                  "junit=r/report.xml", "--report", "markdown=r/report.md"},
-                dir.path(), dir / "out.txt",
-                {"GITHUB_TOKEN=" + secret, "DEPLOY_KEY=" + custom});
+                dir.path(), dir / "out.txt", {"GITHUB_TOKEN=" + secret, "DEPLOY_KEY=" + custom});
   process.wait();
   EXPECT_EQ(process.exit_code, 1);
   const std::string console = read_file(dir / "out.txt");
@@ -263,12 +272,14 @@ TEST(Cli, HistoryAndShowReadTheRunBack) {
   const auto history = run_command(qgate() + " history", module);
   EXPECT_EQ(history.exit_code, 0);
   std::smatch match;
-  ASSERT_TRUE(std::regex_search(history.output, match, std::regex("\n([0-9a-f]{8}) .*fe-001 +failed")))
+  ASSERT_TRUE(
+      std::regex_search(history.output, match, std::regex("\n([0-9a-f]{8}) .*fe-001 +failed")))
       << history.output;
   const auto show = run_command(qgate() + " show " + match[1].str(), module);
   EXPECT_EQ(show.exit_code, 0);
   EXPECT_NE(show.output.find("unit_tests_passing"), std::string::npos);
-  const auto json = run_command(qgate() + " show " + match[1].str() + " --format json 2>/dev/null", module);
+  const auto json =
+      run_command(qgate() + " show " + match[1].str() + " --format json 2>/dev/null", module);
   EXPECT_EQ(json.exit_code, 0);
   const auto parsed = nlohmann::json::parse(json.output);
   EXPECT_EQ(parsed.at("module_id"), "fe-001");

@@ -34,8 +34,8 @@ StepSpec make_step(const TempDir& dir, const std::string& name, const std::strin
   return step;
 }
 
-ScheduleOutcome run(const std::vector<StepSpec>& steps, int jobs,
-                    FailFast fail_fast = FailFast::no, const SecretMasker& masker = {}) {
+ScheduleOutcome run(const std::vector<StepSpec>& steps, int jobs, FailFast fail_fast = FailFast::no,
+                    const SecretMasker& masker = {}) {
   SchedulerOptions options;
   options.jobs = jobs;
   options.fail_fast = fail_fast;
@@ -53,9 +53,12 @@ int open_fd_count() {
 TEST(Scheduler, RunsStepsInParallel) {
   TempDir dir;
   // Each step waits for the other's file: they pass only if they run at once.
-  const auto outcome = run({make_step(dir, "a", "touch a; for i in $(seq 100); do [ -f b ] && exit 0; sleep 0.05; done; exit 1"),
-                            make_step(dir, "b", "touch b; for i in $(seq 100); do [ -f a ] && exit 0; sleep 0.05; done; exit 1")},
-                           2);
+  const auto outcome = run(
+      {make_step(dir, "a",
+                 "touch a; for i in $(seq 100); do [ -f b ] && exit 0; sleep 0.05; done; exit 1"),
+       make_step(dir, "b",
+                 "touch b; for i in $(seq 100); do [ -f a ] && exit 0; sleep 0.05; done; exit 1")},
+      2);
   EXPECT_EQ(outcome.results[0].status, Status::passed);
   EXPECT_EQ(outcome.results[1].status, Status::passed);
 }
@@ -124,8 +127,8 @@ TEST(Scheduler, ExclusiveStepRunsAlone) {
     steps.push_back(make_step(dir, "n" + std::to_string(i),
                               "echo start >> events; sleep 0.1; echo end >> events"));
   }
-  StepSpec exclusive = make_step(dir, "formatter",
-                                 "echo xstart >> events; sleep 0.2; echo xend >> events");
+  StepSpec exclusive =
+      make_step(dir, "formatter", "echo xstart >> events; sleep 0.2; echo xend >> events");
   exclusive.exclusive = true;
   steps.insert(steps.begin() + 2, exclusive);
   const auto outcome = run(steps, 4);
@@ -213,10 +216,10 @@ TEST(Scheduler, RunsFiveHundredStepsWithoutLeakingDescriptors) {
 TEST(Scheduler, MasksSecretsInLogAndTail) {
   TempDir dir;
   const SecretMasker masker({"s3cr3t-t0ken-value"});
-  const auto outcome =
-      run({make_step(dir, "leaky", "echo token=s3cr3t-t0ken-value; printf 's3cr3t-'; "
-                                   "printf 't0ken-value\\n'; exit 1")},
-          1, FailFast::no, masker);
+  const auto outcome = run({make_step(dir, "leaky",
+                                      "echo token=s3cr3t-t0ken-value; printf 's3cr3t-'; "
+                                      "printf 't0ken-value\\n'; exit 1")},
+                           1, FailFast::no, masker);
   const std::string log = read_file(dir / "logs/leaky.log");
   EXPECT_EQ(log, "token=***\n***\n");
   EXPECT_EQ(outcome.results[0].tail, "token=***\n***");

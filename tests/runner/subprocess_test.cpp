@@ -41,7 +41,8 @@ std::string run_to_end(Subprocess& child) {
 
 TEST(Subprocess, CapturesStdoutAndStderrAndExitCode) {
   TempDir dir;
-  auto child = Subprocess::start({"echo out; echo err >&2; exit 3", dir.path(), this_environment()});
+  auto child =
+      Subprocess::start({"echo out; echo err >&2; exit 3", dir.path(), this_environment()});
   EXPECT_EQ(run_to_end(child), "out\nerr\n");
   EXPECT_EQ(child.exit_code(), 3);
   EXPECT_EQ(child.term_signal(), 0);
@@ -49,7 +50,8 @@ TEST(Subprocess, CapturesStdoutAndStderrAndExitCode) {
 
 TEST(Subprocess, RunsInGivenFolderWithGivenEnvironment) {
   TempDir dir;
-  auto child = Subprocess::start({"pwd; echo \"$ONLY_VAR\"; echo \"${HOME:-unset}\"", dir.path(),
+  auto child = Subprocess::start({"pwd; echo \"$ONLY_VAR\"; echo \"${HOME:-unset}\"",
+                                  dir.path(),
                                   {"ONLY_VAR=here", "PATH=/usr/bin:/bin"}});
   EXPECT_EQ(run_to_end(child), dir.path().string() + "\nhere\nunset\n");
 }
@@ -80,9 +82,9 @@ TEST(Subprocess, RunsInItsOwnProcessGroup) {
 TEST(Subprocess, DestructorKillsTheWholeGroup) {
   TempDir dir;
   {
-    auto child = Subprocess::start(
-        {"sleep 30 & echo $! > grandchild.pid; echo $$ > child.pid; wait", dir.path(),
-         this_environment()});
+    auto child =
+        Subprocess::start({"sleep 30 & echo $! > grandchild.pid; echo $$ > child.pid; wait",
+                           dir.path(), this_environment()});
     ASSERT_TRUE(testing::wait_for_file(dir / "grandchild.pid", 5));
     ASSERT_TRUE(testing::wait_for_file(dir / "child.pid", 5));
   }
@@ -102,11 +104,13 @@ TEST(Subprocess, RunsSimpleCommandsWithoutAShellLikeTheShellWould) {
   run_to_end(failing);
   EXPECT_EQ(failing.exit_code(), 1);
   // Not found: the shell's message and exit code, as with any other command.
-  auto missing = Subprocess::start({"no-such-program-qgate --flag", dir.path(), this_environment()});
+  auto missing =
+      Subprocess::start({"no-such-program-qgate --flag", dir.path(), this_environment()});
   EXPECT_NE(run_to_end(missing).find("not found"), std::string::npos);
   EXPECT_EQ(missing.exit_code(), 127);
   // Shell syntax still goes through the shell.
-  auto shell = Subprocess::start({"echo a && echo \"$HOME\" | wc -l", dir.path(), this_environment()});
+  auto shell =
+      Subprocess::start({"echo a && echo \"$HOME\" | wc -l", dir.path(), this_environment()});
   EXPECT_EQ(run_to_end(shell), "a\n1\n");
 }
 
