@@ -85,7 +85,7 @@ std::string ConsoleReporter::paint(const std::string& text, const char* code) co
 
 void ConsoleReporter::begin(const RunResult& run,
                             const std::vector<std::pair<std::string, int>>& gate_steps, int jobs) {
-  for (const auto& [name, steps] : gate_steps) gates_.push_back({name, steps, 0, 0, 0, {}});
+  for (const auto& [name, steps] : gate_steps) gates_.push_back({name, steps, 0, 0, 0, 0, {}});
   int total_steps = 0;
   for (const auto& gate : gates_) total_steps += gate.steps;
   out_ << paint("qgate " + run.qgate_version, kBold) << " · module " << run.module_id;
@@ -107,8 +107,9 @@ ConsoleReporter::GateLine* ConsoleReporter::line_for(const std::string& gate) {
 
 void ConsoleReporter::check_finished(const std::string& gate, const std::string& requirement,
                                      const CheckOutcome& outcome) {
-  if (GateLine* line = line_for(gate); line != nullptr && is_failure(outcome.status)) {
-    ++line->checks_failed;
+  if (GateLine* line = line_for(gate); line != nullptr) {
+    ++line->checks_done;
+    if (is_failure(outcome.status)) ++line->checks_failed;
   }
   std::string text = "  " +
                      paint(pad(status_word(outcome.status), 6), status_color(outcome.status)) +
@@ -188,15 +189,24 @@ void ConsoleReporter::redraw() {
   for (const auto& gate : gates_) {
     const bool finished = gate.done == gate.steps;
     std::string mark;
-    if (!finished) {
+    if (gate.steps == 0 && gate.checks_done == 0) {
+      mark = paint("-", kYellow);
+    } else if (!finished) {
       mark = paint(kSpinner[frame_ % 10], kYellow);
     } else if (gate.failed + gate.checks_failed > 0) {
       mark = paint("✗", kRed);
     } else {
       mark = paint("✓", kGreen);
     }
-    out_ << " " << mark << " " << pad(gate.name, 14) << " " << gate.done << "/" << gate.steps
-         << " steps";
+    std::string progress;
+    if (gate.steps > 0) {
+      progress = std::to_string(gate.done) + "/" + std::to_string(gate.steps) + " steps";
+    }
+    if (gate.checks_done > 0) {
+      progress += (progress.empty() ? "" : ", ") + std::to_string(gate.checks_done) + " checks";
+    }
+    if (progress.empty()) progress = "nothing to run here";
+    out_ << " " << mark << " " << pad(gate.name, 14) << " " << progress;
     if (!gate.running.empty()) {
       std::string names;
       for (std::size_t i = 0; i < gate.running.size() && i < 3; ++i) {

@@ -39,6 +39,7 @@ class ConsoleReporter : public SchedulerObserver {
     int done = 0;
     int failed = 0;
     int checks_failed = 0;
+    int checks_done = 0;
     std::vector<std::string> running;
   };
   GateLine* line_for(const std::string& gate);
