@@ -299,3 +299,75 @@ TEST(Cli, ValidateChecksTheConfigOnly) {
 
 }  // namespace
 }  // namespace qgate
+
+namespace qgate {
+namespace {
+
+// Each broken configuration, and the file:line:column its first error must name.
+struct BrokenConfig {
+  const char* name;
+  const char* text;
+  const char* position;
+};
+
+class CliConfigErrors : public ::testing::TestWithParam<BrokenConfig> {};
+
+TEST_P(CliConfigErrors, ExitTwoNamingFileLineColumn) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml", GetParam().text);
+  const auto result = run_command(qgate() + " check --ci", dir.path());
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  // "{dir}" stands for the test's folder (the registry is named by its full path).
+  std::string expected = std::string(GetParam().position) + ": error: ";
+  if (expected.rfind("{dir}", 0) == 0) expected.replace(0, 5, dir.path().string());
+  EXPECT_EQ(result.output.rfind(expected, 0), 0u) << result.output;
+  EXPECT_FALSE(fs::exists(dir / ".qgate/qgate.db"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryKind, CliConfigErrors,
+    ::testing::Values(
+        BrokenConfig{"yaml_syntax", "integration_requirements:\n  testing: [ {a: true}\n  x: 1\n",
+                     "integration-requirements.yaml:3:3"},
+        BrokenConfig{"unknown_requirement",
+                     "integration_requirements:\n  testing:\n    - unit_tests: true\n",
+                     "integration-requirements.yaml:3:7"},
+        BrokenConfig{"unknown_category", "integration_requirements:\n  tests: []\n",
+                     "integration-requirements.yaml:2:3"},
+        BrokenConfig{"unknown_top_key", "integration_requirements: {}\ngate: {}\n",
+                     "integration-requirements.yaml:2:1"},
+        BrokenConfig{"not_a_boolean",
+                     "integration_requirements:\n  testing: [ {unit_tests_passing: 1} ]\n",
+                     "integration-requirements.yaml:2:35"},
+        BrokenConfig{"missing_checklist", "module: {id: a}\n", "integration-requirements.yaml:1:1"},
+        BrokenConfig{"bad_module_id", "integration_requirements: {}\nmodule: {id: 'has space'}\n",
+                     "integration-requirements.yaml:2:14"},
+        BrokenConfig{
+            "missing_run",
+            "integration_requirements: {}\ngates:\n  lint:\n    steps:\n      - {name: a}\n",
+            "integration-requirements.yaml:5:9"},
+        BrokenConfig{"bad_timeout",
+                     "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+                     "      - {name: a, run: b, timeout: soon}\n",
+                     "integration-requirements.yaml:5:36"},
+        BrokenConfig{"bad_retry",
+                     "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+                     "      - {name: a, run: b, retry: {attempts: 2}}\n",
+                     "integration-requirements.yaml:5:34"},
+        BrokenConfig{"step_of_wrong_gate",
+                     "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+                     "      - {name: a, run: b, requirements: [unit_tests_passing]}\n",
+                     "integration-requirements.yaml:5:42"},
+        BrokenConfig{"duplicate_step",
+                     "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+                     "      - {name: a, run: b}\n      - {name: a, run: c}\n",
+                     "integration-requirements.yaml:6:16"},
+        BrokenConfig{"missing_registry",
+                     "integration_requirements: {}\nmodule: {key: x, registry: nowhere.yaml}\n",
+                     "{dir}/nowhere.yaml"}),
+    [](const ::testing::TestParamInfo<BrokenConfig>& param) {
+      return std::string(param.param.name);
+    });
+
+}  // namespace
+}  // namespace qgate
