@@ -141,9 +141,7 @@ StepConfig parse_step(const nlohmann::json& step, std::chrono::milliseconds gate
   return out;
 }
 
-ModuleInfo module_from(const LocatedJson& registry_doc, const std::string& key,
-                       const nlohmann::json& entry) {
-  (void)registry_doc;
+ModuleInfo module_from(const std::string& key, const nlohmann::json& entry) {
   ModuleInfo module;
   module.key = key;
   module.id = entry.value("id", "");
@@ -390,10 +388,9 @@ std::vector<ModuleInfo> load_module_registry(const fs::path& path) {
       diagnostics.push_back(doc.at_value(pointer + "/dependencies",
                                          "modules/" + key + "/dependencies: expected a list"));
     }
-    modules.push_back(module_from(doc, key, entry));
+    modules.push_back(module_from(key, entry));
   }
   std::vector<std::string> all_ids(ids.begin(), ids.end());
-  std::size_t index = 0;
   for (const auto& [key, entry] : doc.value.at("modules").items()) {
     if (!entry.is_object() || !entry.contains("dependencies") ||
         !entry.at("dependencies").is_array()) {
@@ -410,7 +407,6 @@ std::vector<ModuleInfo> load_module_registry(const fs::path& path) {
                 did_you_mean(dependency, all_ids)));
       }
     }
-    ++index;
   }
   if (!diagnostics.empty()) throw ConfigError(std::move(diagnostics));
   return modules;

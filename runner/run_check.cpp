@@ -85,7 +85,7 @@ class RunRecorder : public SchedulerObserver {
 
  private:
   void record(std::size_t g) {
-    GateResult gate = judge_gate(plan_, plan_.gates[g], results_, builtins_);
+    GateResult gate = judge_gate(plan_.gates[g], results_, builtins_);
     RunResult masked;
     masked.gates.push_back(std::move(gate));
     mask_run(masked, masker_);

@@ -110,8 +110,7 @@ RunPlan make_plan(const Config& config, const PlanContext& context) {
   return plan;
 }
 
-GateResult judge_gate(const RunPlan& /*plan*/, const PlannedGate& gate,
-                      const std::vector<StepResult>& step_results,
+GateResult judge_gate(const PlannedGate& gate, const std::vector<StepResult>& step_results,
                       const BuiltinOutcomes& builtins) {
   GateResult result;
   result.name = gate.name;

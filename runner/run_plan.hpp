@@ -44,8 +44,8 @@ RunPlan make_plan(const Config& config, const PlanContext& context);
 using BuiltinOutcomes = std::map<std::string, CheckOutcome>;
 
 // Returns the verdict on gate `gate` from its steps and built-in checks.
-GateResult judge_gate(const RunPlan& plan, const PlannedGate& gate,
-                      const std::vector<StepResult>& step_results, const BuiltinOutcomes& builtins);
+GateResult judge_gate(const PlannedGate& gate, const std::vector<StepResult>& step_results,
+                      const BuiltinOutcomes& builtins);
 
 // Returns the verdict on every requirement of the checklist.
 std::vector<RequirementResult> judge_requirements(const Config& config, const RunPlan& plan,

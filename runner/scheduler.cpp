@@ -117,7 +117,7 @@ class Scheduler {
       if (g_cancel_signal != 0 && !outcome_.cancelled) {
         outcome_.cancelled = true;
         outcome_.cancel_signal = g_cancel_signal;
-        stop_all("cancelled");
+        stop_all();
       }
       if (stopping_all_) skip_pending();
       while (!stopping_all_ && !pending_.empty() && static_cast<int>(running_.size()) < jobs) {
@@ -259,8 +259,7 @@ class Scheduler {
     r.kill_at = now + steps_[r.index].grace;
   }
 
-  void stop_all(const char* reason) {
-    (void)reason;
+  void stop_all() {
     stopping_all_ = true;
     const auto now = Clock::now();
     for (auto& r : running_) {
@@ -309,7 +308,7 @@ class Scheduler {
     if (result.flaky) result.message = "passed on attempt " + std::to_string(result.attempts);
     if (observer_ != nullptr) observer_->step_finished(r.index, step, result);
     if (status == Status::failed && step.required && options_.fail_fast == FailFast::yes) {
-      stop_all("fail-fast");
+      stop_all();
     }
   }
 
@@ -317,7 +316,7 @@ class Scheduler {
     complete(index, status, message);
     if (observer_ != nullptr)
       observer_->step_finished(index, steps_[index], outcome_.results[index]);
-    if (steps_[index].required && options_.fail_fast == FailFast::yes) stop_all("fail-fast");
+    if (steps_[index].required && options_.fail_fast == FailFast::yes) stop_all();
   }
 
   void complete(std::size_t index, Status status, const std::string& message) {

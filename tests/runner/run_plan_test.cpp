@@ -1,0 +1,118 @@
+#include "runner/run_plan.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tests/test_support.hpp"
+
+namespace qgate {
+namespace {
+
+using testing::TempDir;
+using testing::write_file;
+
+Config config_of(const TempDir& dir, const std::string& text) {
+  write_file(dir / "integration-requirements.yaml", text);
+  return load_config(dir / "integration-requirements.yaml");
+}
+
+const RequirementResult& verdict(const std::vector<RequirementResult>& all,
+                                 const std::string& name) {
+  for (const auto& r : all) {
+    if (r.name == name) return r;
+  }
+  throw std::runtime_error("no verdict for " + name);
+}
+
+StepResult step(Status status) {
+  StepResult result;
+  result.name = "s";
+  result.status = status;
+  return result;
+}
+
+TEST(RunPlan, StepsJudgeTheirOwnRequirementsOrAllOfTheirGate) {
+  TempDir dir;
+  const Config config = config_of(dir, R"(integration_requirements:
+  code_quality: [ {linting_rules_followed: true}, {type_checking_passed: true} ]
+gates:
+  lint:
+    steps:
+      - {name: types, run: mypy ., requirements: [type_checking_passed]}
+      - {name: general, run: make lint}
+)");
+  const RunPlan plan = make_plan(config, {dir / "runs/x", {"PATH=/bin"}, "x"});
+  ASSERT_EQ(plan.steps.size(), 2u);
+  EXPECT_EQ(plan.step_requirements[0], std::vector<std::string>{"type_checking_passed"});
+  EXPECT_EQ(plan.step_requirements[1],
+            (std::vector<std::string>{"linting_rules_followed", "type_checking_passed"}));
+  EXPECT_TRUE(plan.steps[0].required);
+  EXPECT_EQ(plan.steps[0].log_path, dir / "runs/x/lint/types.log");
+  // The general step failing fails both; the typed step only its own.
+  auto verdicts =
+      judge_requirements(config, plan, {step(Status::failed), step(Status::passed)}, {});
+  EXPECT_EQ(verdict(verdicts, "type_checking_passed").status, Status::failed);
+  EXPECT_EQ(verdict(verdicts, "linting_rules_followed").status, Status::passed);
+  verdicts = judge_requirements(config, plan, {step(Status::passed), step(Status::failed)}, {});
+  EXPECT_EQ(verdict(verdicts, "type_checking_passed").status, Status::failed);
+  EXPECT_EQ(verdict(verdicts, "linting_rules_followed").status, Status::failed);
+  EXPECT_EQ(exit_code_for(verdicts), 1);
+}
+
+TEST(RunPlan, ExplicitStepReplacesTheBuiltInCheck) {
+  TempDir dir;
+  const Config config = config_of(dir, R"(integration_requirements:
+  documentation: [ {module_readme_complete: true}, {api_documentation_updated: true} ]
+gates:
+  documentation:
+    steps: [ {name: readme, run: ./check-readme, requirements: [module_readme_complete]} ]
+)");
+  const RunPlan plan = make_plan(config, {dir / "runs/x", {}, "x"});
+  EXPECT_EQ(plan.builtin_requirements, std::vector<std::string>{"api_documentation_updated"});
+  BuiltinOutcomes builtins;
+  builtins["api_documentation_updated"] = {Status::failed, "2 routes undocumented", {}};
+  builtins["module_readme_complete"] = {Status::failed, "not planned, must be ignored", {}};
+  const auto verdicts = judge_requirements(config, plan, {step(Status::passed)}, builtins);
+  EXPECT_EQ(verdict(verdicts, "module_readme_complete").status, Status::passed);
+  EXPECT_EQ(verdict(verdicts, "api_documentation_updated").status, Status::failed);
+  EXPECT_EQ(verdict(verdicts, "api_documentation_updated").message, "2 routes undocumented");
+}
+
+TEST(RunPlan, UncheckedRequirementsAreNotConfiguredAndReviewIsSkipped) {
+  TempDir dir;
+  const Config config = config_of(dir, R"(integration_requirements:
+  testing: [ {security_scan_clean: false} ]
+  code_quality: [ {code_review_approved: true} ]
+)");
+  const RunPlan plan = make_plan(config, {dir / "runs/x", {}, "x"});
+  const auto verdicts = judge_requirements(config, plan, {}, {});
+  EXPECT_EQ(verdict(verdicts, "security_scan_clean").status, Status::not_configured);
+  EXPECT_EQ(verdict(verdicts, "code_review_approved").status, Status::skipped);
+  // Advisory not_configured and required skipped both leave the exit code at 0.
+  EXPECT_EQ(exit_code_for(verdicts), 0);
+  const GateResult review = judge_gate(plan.gates.back(), {}, {});
+  EXPECT_EQ(review.name, "review");
+  EXPECT_EQ(review.status, Status::skipped);
+}
+
+TEST(RunPlan, GateVerdictCombinesStepsAndChecks) {
+  TempDir dir;
+  const Config config = config_of(dir, R"(integration_requirements:
+  documentation: [ {module_readme_complete: true} ]
+gates:
+  documentation:
+    steps: [ {name: spell, run: aspell} ]
+)");
+  const RunPlan plan = make_plan(config, {dir / "runs/x", {}, "x"});
+  BuiltinOutcomes builtins;
+  Finding finding;
+  finding.message = "missing Usage";
+  builtins["module_readme_complete"] = {Status::failed, "missing sections", {finding}};
+  const GateResult gate = judge_gate(plan.gates[0], {step(Status::passed)}, builtins);
+  EXPECT_EQ(gate.status, Status::failed);
+  EXPECT_TRUE(gate.required);
+  EXPECT_EQ(gate.findings.size(), 1u);
+  EXPECT_EQ(gate.message, "1/1 steps passed, 0/1 built-in checks passed");
+}
+
+}  // namespace
+}  // namespace qgate
