@@ -1,0 +1,26 @@
+#pragma once
+// Reading JSON report files: whole, for small reports, or streamed through a
+// SAX handler, for reports that can be larger than the memory we want to use.
+#include <cstddef>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace qgate {
+
+// Parses the whole JSON file at `file`; throws ReportError naming the file and,
+// for a syntax error or a truncated file, the line and column.
+nlohmann::json read_json_file(const std::filesystem::path& file);
+
+// Streams the JSON file at `file` through `sax` in fixed-size chunks, so memory
+// does not grow with the file; throws ReportError as read_json_file() does, and
+// lets the ReportErrors that `sax` throws through.
+void sax_parse_json_file(const std::filesystem::path& file,
+                         nlohmann::json_sax<nlohmann::json>& sax);
+
+// Returns the first `limit` bytes of `file`, or "" if it cannot be read: what
+// the looks_like_* detectors are given.
+std::string read_file_head(const std::filesystem::path& file, std::size_t limit = 4096);
+
+}  // namespace qgate
