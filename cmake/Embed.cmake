@@ -1,7 +1,7 @@
 # qgate_embed(target files...): compiles each file into the target as a
 # string_view, reachable through runner/embedded.hpp by its relative path.
 function(qgate_embed target)
-  set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/generated/embedded)
+  set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/generated/embedded/${target})
   set(entries "")
   set(sources "")
   set(index 0)
@@ -9,12 +9,12 @@ function(qgate_embed target)
     set(src ${CMAKE_CURRENT_SOURCE_DIR}/${rel})
     set(cpp ${out_dir}/embed_${index}.cpp)
     add_custom_command(OUTPUT ${cpp}
-      COMMAND ${CMAKE_COMMAND} -DIN=${src} -DOUT=${cpp} -DSYMBOL=qgate_embed_${index}
+      COMMAND ${CMAKE_COMMAND} -DIN=${src} -DOUT=${cpp} -DSYMBOL=qgate_embed_${target}_${index}
               -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/EmbedFile.cmake
       DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/cmake/EmbedFile.cmake VERBATIM)
     list(APPEND sources ${cpp})
-    string(APPEND decls "extern const unsigned char qgate_embed_${index}[]; extern const unsigned long qgate_embed_${index}_size;\n")
-    string(APPEND entries "    {\"${rel}\", std::string_view(reinterpret_cast<const char*>(qgate_embed_${index}), qgate_embed_${index}_size)},\n")
+    string(APPEND decls "extern const unsigned char qgate_embed_${target}_${index}[]; extern const unsigned long qgate_embed_${target}_${index}_size;\n")
+    string(APPEND entries "    {\"${rel}\", std::string_view(reinterpret_cast<const char*>(qgate_embed_${target}_${index}), qgate_embed_${target}_${index}_size)},\n")
     math(EXPR index "${index} + 1")
   endforeach()
   file(WRITE ${out_dir}/index.cpp.in

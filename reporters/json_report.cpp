@@ -275,6 +275,7 @@ nlohmann::json run_to_json(const RunResult& run) {
       {"module_name", text(run.module_name)},
       {"module_path", text(run.module_path)},
       {"config_path", text(run.config_path)},
+      {"checkout_id", text(run.checkout_id)},
       {"trigger", text(run.trigger)},
       {"commit_sha", text(run.commit_sha)},
       {"ref", text(run.ref)},
@@ -304,6 +305,7 @@ RunResult run_from_json(const nlohmann::json& json) {
   run.module_name = in.string("module_name");
   run.module_path = in.string("module_path");
   run.config_path = in.string("config_path");
+  run.checkout_id = in.string("checkout_id");
   run.trigger = in.string("trigger");
   run.commit_sha = in.string("commit_sha");
   run.ref = in.string("ref");

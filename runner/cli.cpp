@@ -23,7 +23,10 @@ fs::path state_dir_for(const std::string& state_dir, const std::string& config_p
   return fs::absolute(config_path).parent_path() / ".qgate";
 }
 
-std::unique_ptr<Store> open_existing_store(const fs::path& state_dir, std::ostream& err) {
+// Opens the store history/show read: PostgreSQL at `url`, else the SQLite file.
+std::unique_ptr<Store> open_existing_store(const std::string& url, const fs::path& state_dir,
+                                          std::ostream& err) {
+  if (!url.empty()) return open_postgres_store(url);
   const fs::path db = state_dir / "qgate.db";
   if (!fs::exists(db)) {
     err << "qgate: no runs recorded yet (" << db.string() << " does not exist)\n";
@@ -32,9 +35,9 @@ std::unique_ptr<Store> open_existing_store(const fs::path& state_dir, std::ostre
   return open_sqlite_store(db);
 }
 
-int history(const std::string& state_dir, const std::string& config_path, const std::string& module,
-            int limit, std::ostream& out, std::ostream& err) {
-  auto store = open_existing_store(state_dir_for(state_dir, config_path), err);
+int history(const std::string& url, const std::string& state_dir, const std::string& config_path,
+            const std::string& module, int limit, std::ostream& out, std::ostream& err) {
+  auto store = open_existing_store(url, state_dir_for(state_dir, config_path), err);
   if (!store) return kExitUsage;
   store->reap_interrupted();
   const auto runs = store->list_runs({module, limit});
@@ -52,9 +55,9 @@ int history(const std::string& state_dir, const std::string& config_path, const 
   return kExitPassed;
 }
 
-int show(const std::string& state_dir, const std::string& config_path, const std::string& id,
-         const std::string& format, std::ostream& out, std::ostream& err) {
-  auto store = open_existing_store(state_dir_for(state_dir, config_path), err);
+int show(const std::string& url, const std::string& state_dir, const std::string& config_path,
+         const std::string& id, const std::string& format, std::ostream& out, std::ostream& err) {
+  auto store = open_existing_store(url, state_dir_for(state_dir, config_path), err);
   if (!store) return kExitUsage;
   store->reap_interrupted();
   const auto run = store->load_run(id);
@@ -65,6 +68,7 @@ int show(const std::string& state_dir, const std::string& config_path, const std
   if (format == "text") {
     out << "run " << run->id << " · module " << run->module_id << " · " << to_string(run->status)
         << " · started " << run->started_at << "\n";
+    if (!run->checkout_id.empty()) out << "checkout " << run->checkout_id << "\n";
     if (!run->commit_sha.empty()) out << "commit " << run->commit_sha << " " << run->ref << "\n";
     for (const auto& gate : run->gates) {
       out << "  " << std::left << std::setw(15) << gate.name << std::setw(15)
@@ -115,12 +119,20 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
                         "Where runs are recorded (default: .qgate beside the config)");
   check_cmd->add_option("--base-ref", check.base_ref, "Git ref the change is compared against");
   check_cmd->add_flag("--no-color", no_color, "Never colour the output");
+  std::string database_url;
+  if (const char* env = std::getenv("QGATE_DATABASE_URL")) database_url = env;
+  const char* const url_help =
+      "PostgreSQL store (libpq URL or key=value; default: $QGATE_DATABASE_URL, else SQLite)";
+  check_cmd->add_option("--database-url", database_url, url_help);
+  check_cmd->add_option("--checkout", check.checkout_id,
+                        "Record against this checkout (default: the module's active one)");
 
   std::string module;
   int limit = 20;
   auto* history_cmd = app.add_subcommand("history", "List recorded runs, newest first");
   history_cmd->add_option("-c,--config", config_path, "Configuration file (locates .qgate)");
   history_cmd->add_option("--state-dir", state_dir, "Where runs are recorded");
+  history_cmd->add_option("--database-url", database_url, url_help);
   history_cmd->add_option("-m,--module", module, "Only runs of this module id");
   history_cmd->add_option("-n,--limit", limit, "How many runs")->check(CLI::Range(1, 100000));
 
@@ -130,8 +142,15 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   show_cmd->add_option("run", run_id, "Run id or a unique prefix of it")->required();
   show_cmd->add_option("-c,--config", config_path, "Configuration file (locates .qgate)");
   show_cmd->add_option("--state-dir", state_dir, "Where runs are recorded");
+  show_cmd->add_option("--database-url", database_url, url_help);
   show_cmd->add_option("-f,--format", format, "text, json, junit or markdown")
       ->capture_default_str();
+
+  auto* db_cmd = app.add_subcommand("db", "Manage the PostgreSQL store's schema");
+  db_cmd->require_subcommand(1);
+  db_cmd->add_option("--database-url", database_url, url_help);
+  auto* migrate_cmd = db_cmd->add_subcommand("migrate", "Apply the migrations not yet applied");
+  auto* status_cmd = db_cmd->add_subcommand("status", "List the migrations and which are applied");
 
   auto* validate_cmd = app.add_subcommand("validate", "Check the configuration file and exit");
   validate_cmd->add_option("-c,--config", config_path, "Configuration file");
@@ -150,6 +169,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
       check.fail_fast = fail_fast ? FailFast::yes : FailFast::no;
       check.ci = check_cmd->count("--ci") > 0;
       check.color = !no_color;
+      check.database_url = database_url;
       if (check.ci && ci == "github") check.trigger = "actions";
       for (const auto& spec : report_specs) {
         const auto eq = spec.find('=');
@@ -164,8 +184,28 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
       }
       return run_check(check, out, err);
     }
-    if (*history_cmd) return history(state_dir, config_path, module, limit, out, err);
-    if (*show_cmd) return show(state_dir, config_path, run_id, format, out, err);
+    if (*history_cmd) return history(database_url, state_dir, config_path, module, limit, out, err);
+    if (*show_cmd) return show(database_url, state_dir, config_path, run_id, format, out, err);
+    if (*db_cmd) {
+      if (database_url.empty()) {
+        err << "qgate db: give --database-url or set QGATE_DATABASE_URL\n";
+        return kExitUsage;
+      }
+      if (*migrate_cmd) {
+        const auto applied = migrate_postgres(database_url);
+        out << redact_database_url(database_url) << ": "
+            << (applied.empty() ? "up to date" : "applied " + std::to_string(applied.size()) +
+                                                     " migration(s)")
+            << "\n";
+        return kExitPassed;
+      }
+      if (*status_cmd) {
+        for (const auto& [version, applied] : postgres_migration_status(database_url)) {
+          out << "migration " << version << ": " << (applied ? "applied" : "pending") << "\n";
+        }
+        return kExitPassed;
+      }
+    }
     if (*validate_cmd) {
       try {
         const Config config = load_config(config_path);

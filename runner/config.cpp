@@ -199,6 +199,7 @@ void resolve_module(const LocatedJson& doc, Config& config, std::vector<Diagnost
                                registry_path.string() + did_you_mean(wanted, candidates)));
       return;
     }
+    config.registry = registry;
     // The file's own values win over the registry's.
     if (module.id.empty()) module.id = found->id;
     if (module.key.empty()) module.key = found->key;
@@ -258,6 +259,17 @@ const GateConfig* Config::gate(const std::string& name) const {
     if (g.name == name) return &g;
   }
   return nullptr;
+}
+
+std::vector<std::string> Config::dependents() const {
+  std::vector<std::string> out;
+  for (const auto& other : registry) {
+    if (other.id == module.id) continue;
+    for (const auto& dependency : other.dependencies) {
+      if (dependency == module.id) out.push_back(other.id);
+    }
+  }
+  return out;
 }
 
 Config load_config(const fs::path& path, const fs::path& validation_stamp) {

@@ -86,6 +86,7 @@ struct Config {
   std::filesystem::path path;        // the configuration file (absolute)
   std::filesystem::path module_dir;  // the folder it lies in
   ModuleInfo module;
+  std::vector<ModuleInfo> registry;  // the whole modules.yaml, when `module.registry` names one
   std::vector<RequirementConfig> requirements;
   std::vector<GateConfig> gates;  // only the gates named in `gates:`, in canonical order
   std::vector<std::string> secret_env;
@@ -95,6 +96,8 @@ struct Config {
 
   // Returns the configuration of gate `name`, or nullptr if it has none.
   const GateConfig* gate(const std::string& name) const;
+  // Returns the ids of the registry's modules that depend on this module.
+  std::vector<std::string> dependents() const;
 };
 
 // Loads and validates the configuration file at `path`; throws ConfigError

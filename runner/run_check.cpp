@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -10,6 +12,7 @@
 #include "runner/config.hpp"
 #include "runner/git_info.hpp"
 #include "runner/run_plan.hpp"
+#include "runner/spooling_store.hpp"
 #include "runner/store.hpp"
 #include "runner/version.hpp"
 
@@ -79,7 +82,15 @@ class RunRecorder : public SchedulerObserver {
     }
   }
 
-  void tick() override { console_.tick(); }
+  void tick() override {
+    console_.tick();
+    // Other machines take a run without news for two minutes for dead.
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_heartbeat_ > std::chrono::seconds(15)) {
+      last_heartbeat_ = now;
+      store_.heartbeat(run_.id);
+    }
+  }
 
   const std::vector<StepResult>& results() const { return results_; }
 
@@ -101,7 +112,95 @@ class RunRecorder : public SchedulerObserver {
   ConsoleReporter& console_;
   std::vector<StepResult> results_;
   std::vector<std::size_t> remaining_;
+  std::chrono::steady_clock::time_point last_heartbeat_ = std::chrono::steady_clock::now();
 };
+
+RetryBudget retry_budget_from_environment() {
+  RetryBudget budget;
+  if (const char* seconds = std::getenv("QGATE_DB_RETRY_SECONDS")) {
+    budget.total = std::chrono::milliseconds(
+        static_cast<long long>(std::max(0.0, std::atof(seconds)) * 1000));
+  }
+  return budget;
+}
+
+// Finds the checkout the run is recorded against: the one named, else the
+// module's active one. Returns an exit code, 0 to go on.
+int resolve_checkout(const CheckOptions& options, const Config& config, Store& store,
+                     RunResult& run, std::ostream& out, std::ostream& err) {
+  CheckoutDirectory* checkouts = store.checkouts();
+  if (checkouts == nullptr) {
+    // SQLite holds no checkout tables: a named checkout is recorded as given.
+    run.checkout_id = options.checkout_id;
+    return 0;
+  }
+  if (!options.checkout_id.empty()) {
+    const auto checkout = checkouts->find_checkout(options.checkout_id);
+    if (!checkout) {
+      err << "qgate: --checkout " << options.checkout_id << ": no such checkout in module_checkouts\n";
+      return kExitUsage;
+    }
+    if (checkout->module_id != config.module.id) {
+      err << "qgate: --checkout " << options.checkout_id << " is a checkout of module "
+          << checkout->module_id << ", not of " << config.module.id << "\n";
+      return kExitUsage;
+    }
+    run.checkout_id = checkout->id;
+    return 0;
+  }
+  if (const auto active = checkouts->active_checkout(config.module.id)) {
+    run.checkout_id = active->id;
+    out << "qgate: recording against checkout " << active->id << " of " << active->checked_out_by
+        << "\n";
+  } else {
+    out << "qgate: module " << config.module.id
+        << " has no active checkout: the run is recorded without one\n";
+  }
+  return 0;
+}
+
+// On a run whose every other required requirement passed, records a
+// notification for each active checkout of a module depending on this one,
+// and gives dependent_modules_notified its verdict.
+void notify_dependents(const Config& config, Store& store, RunResult& run) {
+  auto it = std::find_if(run.requirements.begin(), run.requirements.end(),
+                         [](const RequirementResult& r) { return r.name == "dependent_modules_notified"; });
+  RequirementResult* requirement = it == run.requirements.end() ? nullptr : &*it;
+  bool others_passed = true;
+  for (const auto& r : run.requirements) {
+    if (&r != requirement && r.required && is_failure(r.status)) others_passed = false;
+  }
+  CheckoutDirectory* checkouts = store.checkouts();
+  if (checkouts == nullptr) {
+    if (requirement != nullptr) {
+      requirement->status = Status::not_configured;
+      requirement->message = "needs the PostgreSQL store (--database-url or QGATE_DATABASE_URL): "
+                             "notifications are rows of checkout_notifications";
+    }
+    return;
+  }
+  if (!others_passed) {
+    if (requirement != nullptr) {
+      requirement->status = Status::skipped;
+      requirement->message = "not notified: other required requirements failed";
+    }
+    return;
+  }
+  const auto notified = checkouts->notify_dependents(run, config.dependents());
+  if (requirement == nullptr) return;
+  requirement->status = Status::passed;
+  if (notified.empty()) {
+    requirement->message = "no module depending on " + config.module.id +
+                           " has an active checkout (or all were notified of this run already)";
+    return;
+  }
+  std::string list;
+  for (const auto& checkout : notified) {
+    list += (list.empty() ? "" : ", ") + checkout.module_id + " (" + checkout.checked_out_by + ")";
+  }
+  requirement->message = "notified " + std::to_string(notified.size()) + " active checkout" +
+                         (notified.size() == 1 ? "" : "s") + ": " + list;
+}
 
 int default_jobs() {
   const unsigned cores = std::thread::hardware_concurrency();
@@ -145,10 +244,23 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   run.started_at = utc_now_iso8601();
   run.status = Status::running;
 
-  std::unique_ptr<Store> store;
+  // The store: SQLite under .qgate/, or PostgreSQL, whose outages are
+  // retried and then spooled under .qgate/spool/ (see spooling_store.hpp).
+  const std::string url = options.database_url;
+  const RetryBudget budget = retry_budget_from_environment();
+  auto store = std::make_unique<SpoolingStore>(
+      [url, budget, db = state_dir / "qgate.db"]() -> std::unique_ptr<Store> {
+        return url.empty() ? open_sqlite_store(db) : open_postgres_store(url, budget);
+      },
+      state_dir / "spool");
   try {
-    store = open_sqlite_store(state_dir / "qgate.db");
+    if (const int replayed = store->replay_pending(); replayed > 0) {
+      out << "qgate: recorded " << replayed << " earlier run(s) kept while the database was away\n";
+    }
     store->reap_interrupted();
+    if (const int code = resolve_checkout(options, config, *store, run, out, err); code != 0) {
+      return code;
+    }
     store->begin_run(run);
   } catch (const StoreError& error) {
     err << "qgate: cannot record results: " << error.what() << "\n";
@@ -213,6 +325,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     run.finished_at = utc_now_iso8601();
     run.duration_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!outcome.cancelled) notify_dependents(config, *store, run);
     run.exit_code = outcome.cancelled ? kExitCancelled : exit_code_for(run.requirements);
     run.status = outcome.cancelled    ? Status::cancelled
                  : run.exit_code == 0 ? Status::passed
@@ -220,6 +333,13 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     store->finish_run(run);
   } catch (const StoreError& error) {
     err << "qgate: cannot record results: " << error.what() << "\n";
+    return kExitInternal;
+  }
+  if (const auto spool = store->pending(run.id)) {
+    console.summary(run);
+    err << "qgate: " << store->last_problem() << "\nqgate: the results of this run are kept in "
+        << spool->string() << " and will be recorded by the next qgate run that reaches the "
+        << "database\n";
     return kExitInternal;
   }
 

@@ -28,6 +28,8 @@ struct CheckOptions {
   bool ci = false;       // plain output even on a terminal
   bool color = true;     // colour when the output is a terminal
   std::string base_ref;  // overrides settings.base_ref
+  std::string database_url;  // PostgreSQL store; empty: SQLite under state_dir
+  std::string checkout_id;   // record against this checkout; empty: the module's active one
   std::string trigger = "cli";
   std::vector<std::pair<ReportFormat, std::filesystem::path>> reports;
 };

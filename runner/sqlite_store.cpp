@@ -30,8 +30,9 @@ struct Migration {
   int version;
   std::string_view path;
 };
-constexpr std::array<Migration, 1> kMigrations{{
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "schemas/migrations/sqlite/0001_initial.sql"},
+    {2, "schemas/migrations/sqlite/0002_checkout_id.sql"},
 }};
 constexpr int kKnownVersion = kMigrations.back().version;
 
@@ -160,8 +161,8 @@ void bind_optional_text(SqliteStatement& statement, int index, const std::string
 constexpr std::string_view kInsertRun =
     "INSERT INTO runs (id, module_id, module_name, module_path, config_path, triggered_by, "
     "commit_sha, ref, qgate_version, started_at, finished_at, duration_s, status, exit_code, "
-    "owner_pid, owner_host, owner_start_ticks) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+    "owner_pid, owner_host, owner_start_ticks, checkout_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 
 void bind_run(SqliteStatement& insert, const RunResult& run, Status status,
               const ProcessIdentity& owner) {
@@ -182,6 +183,7 @@ void bind_run(SqliteStatement& insert, const RunResult& run, Status status,
       .bind_text(16, owner.host)
       .bind_int(17, owner.start_ticks);
   bind_optional_text(insert, 11, status == Status::running ? std::string() : run.finished_at);
+  bind_optional_text(insert, 18, run.checkout_id);
 }
 
 class SqliteStore final : public Store {
@@ -194,6 +196,8 @@ class SqliteStore final : public Store {
   void finish_run(const RunResult& run) override;
   std::vector<RunSummary> list_runs(const RunQuery& query) override;
   std::optional<RunResult> load_run(const std::string& id) override;
+  std::string describe() const override { return db_path_; }
+  void set_path(const std::filesystem::path& path) { db_path_ = path.string(); }
 
  private:
   // Writes `gate` of run `run_id` inside the caller's transaction.
@@ -206,6 +210,7 @@ class SqliteStore final : public Store {
   std::mutex mutex_;
   SqliteDb db_;
   ProcessIdentity self_;
+  std::string db_path_;
 };
 
 int SqliteStore::reap_interrupted() {
@@ -360,7 +365,8 @@ void SqliteStore::finish_run(const RunResult& run) {
                               "qgate_version = excluded.qgate_version, "
                               "finished_at = excluded.finished_at, "
                               "duration_s = excluded.duration_s, status = excluded.status, "
-                              "exit_code = excluded.exit_code");
+                              "exit_code = excluded.exit_code, "
+                              "checkout_id = excluded.checkout_id");
     bind_run(upsert, run, run.status, self_);
     upsert.run();
 
@@ -465,7 +471,7 @@ std::optional<RunResult> SqliteStore::load_run(const std::string& id) {
 
     auto row = db_.prepare(
         "SELECT module_id, module_name, module_path, config_path, triggered_by, commit_sha, ref, "
-        "qgate_version, started_at, finished_at, duration_s, status, exit_code "
+        "qgate_version, started_at, finished_at, duration_s, status, exit_code, checkout_id "
         "FROM runs WHERE id = ?1");
     if (!row.bind_text(1, *full_id).step()) return std::nullopt;
     RunResult run;
@@ -483,6 +489,7 @@ std::optional<RunResult> SqliteStore::load_run(const std::string& id) {
     run.duration_s = row.column_double(10);
     run.status = parse_status(row.column_text(11));
     run.exit_code = static_cast<int>(row.column_int(12));
+    run.checkout_id = row.column_text(13);
 
     auto requirements = db_.prepare(
         "SELECT name, category, gate, required, status, message FROM requirement_results "
@@ -602,7 +609,9 @@ std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& db_path) {
     // A WAL that grew while a reader held back checkpoints shrinks again (4 MiB).
     db.execute("PRAGMA journal_size_limit = 4194304");
     migrate(db, db_path);
-    return std::make_unique<SqliteStore>(std::move(db), current_process());
+    auto store = std::make_unique<SqliteStore>(std::move(db), current_process());
+    store->set_path(db_path);
+    return store;
   } catch (const SqliteError& e) {
     throw StoreError(done + ": " + e.what());
   } catch (const std::filesystem::filesystem_error& e) {

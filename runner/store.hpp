@@ -1,6 +1,7 @@
 #pragma once
 // The result store: where runs are recorded and read back. SQLite is the
 // embedded back end; a PostgreSQL back end implements the same interface.
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -31,10 +32,45 @@ struct RunQuery {
   int limit = 20;
 };
 
-// Thrown when the store cannot do its work (unreadable file, disk full, ...).
+// Whether a store failure may pass if tried again later.
+enum class StoreFailure { permanent, unavailable };
+
+// Thrown when the store cannot do its work (unreadable file, disk full, the
+// database unreachable after retries, ...).
 class StoreError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit StoreError(const std::string& what, StoreFailure kind = StoreFailure::permanent)
+      : std::runtime_error(what), kind_(kind) {}
+  // Returns true when the database could not be reached (results can be spooled).
+  bool unavailable() const { return kind_ == StoreFailure::unavailable; }
+
+ private:
+  StoreFailure kind_;
+};
+
+// A module checkout of the checkout system (table module_checkouts).
+struct Checkout {
+  std::string id;
+  std::string module_id;
+  std::string checked_out_by;
+  std::string email;
+  std::string status;
+};
+
+// The checkout system's tables, where the store holds them (PostgreSQL).
+class CheckoutDirectory {
+ public:
+  virtual ~CheckoutDirectory() = default;
+  // Returns the checkout with id `id`, if there is one.
+  virtual std::optional<Checkout> find_checkout(const std::string& id) = 0;
+  // Returns the newest active checkout of module `module_id`, if there is one.
+  virtual std::optional<Checkout> active_checkout(const std::string& module_id) = 0;
+  // Records, for passing run `run`, a notification to every active checkout of
+  // a module that depends on the run's module: the modules in `dependents`
+  // (from the registry) and those in module_dependencies. Returns the
+  // checkouts notified; a second call for the same run notifies nobody twice.
+  virtual std::vector<Checkout> notify_dependents(const RunResult& run,
+                                                  const std::vector<std::string>& dependents) = 0;
 };
 
 class Store {
@@ -56,9 +92,37 @@ class Store {
   virtual std::vector<RunSummary> list_runs(const RunQuery& query) = 0;
   // Loads the run whose id is `id`, or starts with `id` if that is unique.
   virtual std::optional<RunResult> load_run(const std::string& id) = 0;
+  // Tells the store that this process still works on run `run_id` (stores
+  // shared by several machines mark runs without news as interrupted).
+  virtual void heartbeat(const std::string& run_id) { (void)run_id; }
+  // Returns the checkout tables, or nullptr where the store has none (SQLite).
+  virtual CheckoutDirectory* checkouts() { return nullptr; }
+  // Returns where the results go, for messages (never with a password).
+  virtual std::string describe() const = 0;
 };
 
 // Opens (creating and migrating if needed) the SQLite store at `db_path`.
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& db_path);
+
+// How long a database that cannot be reached is retried before giving up.
+struct RetryBudget {
+  std::chrono::milliseconds total{std::chrono::seconds(30)};
+  std::chrono::milliseconds first_pause{100};
+  std::chrono::milliseconds longest_pause{std::chrono::seconds(2)};
+};
+
+// Opens (migrating if needed) the PostgreSQL store at `url`: a libpq URL or
+// key=value string; the password comes from it, PGPASSWORD or ~/.pgpass.
+std::unique_ptr<Store> open_postgres_store(const std::string& url, const RetryBudget& retry = {});
+
+// Applies the PostgreSQL migrations not yet applied to `url`; returns the
+// versions applied now.
+std::vector<int> migrate_postgres(const std::string& url);
+// Returns the PostgreSQL migration versions known to this binary and, for
+// each, whether `url` has it.
+std::vector<std::pair<int, bool>> postgres_migration_status(const std::string& url);
+
+// Returns `url` with any password replaced by "***", for messages.
+std::string redact_database_url(const std::string& url);
 
 }  // namespace qgate

@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libboost-filesystem1.81-dev
   libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev libcli11-dev
   libsqlite3-dev sqlite3 libpugixml-dev libssl-dev
+  libpqxx-dev libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine procps time make
 )

@@ -217,8 +217,8 @@ TEST(SqliteStore, CreatesMissingFolderAndAppliesSchemaOnce) {
   open_sqlite_store(db_path);
   open_sqlite_store(db_path);
   EXPECT_TRUE(std::filesystem::exists(db_path));
-  EXPECT_EQ(query_int(db_path, "SELECT count(*) FROM schema_migrations"), 1);
-  EXPECT_EQ(query_int(db_path, "SELECT max(version) FROM schema_migrations"), 1);
+  EXPECT_EQ(query_int(db_path, "SELECT count(*) FROM schema_migrations"), 2);
+  EXPECT_EQ(query_int(db_path, "SELECT max(version) FROM schema_migrations"), 2);
   EXPECT_EQ(query_text(db_path, "PRAGMA journal_mode"), "wal");
 }
 
@@ -529,7 +529,7 @@ TEST(SqliteStore, SharesFreshDatabaseAmongEightProcessesOpeningAtOnce) {
     return run.status == Status::passed && run.gates_passed == 1;
   }));
   EXPECT_EQ(store->list_runs({"module-3", 0}).size(), static_cast<std::size_t>(kRunsEach));
-  EXPECT_EQ(query_int(db_path, "SELECT count(*) FROM schema_migrations"), 1);
+  EXPECT_EQ(query_int(db_path, "SELECT count(*) FROM schema_migrations"), 2);
 }
 
 TEST(SqliteStore, RefusesDatabaseWithNewerSchema) {
@@ -544,7 +544,7 @@ TEST(SqliteStore, RefusesDatabaseWithNewerSchema) {
   } catch (const StoreError& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find(db_path.string()), std::string::npos) << message;
-    EXPECT_NE(message.find("schema version 9999, newer than version 1"), std::string::npos)
+    EXPECT_NE(message.find("schema version 9999, newer than version 2"), std::string::npos)
         << message;
   }
 }

@@ -1,0 +1,53 @@
+#pragma once
+// The boundary between qgate and its PostgreSQL plugin (qgate_pg.so). The
+// plugin carries its own C++ runtime (libpqxx needs the shared one; qgate
+// links its own in for a faster start), and exceptions must not cross
+// between two runtimes: every call reports failure in a PgError instead, and
+// qgate turns it back into a StoreError on its side (runner/pg_loader.cpp).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runner/store.hpp"
+
+namespace qgate {
+
+// A failure inside the plugin.
+struct PgError {
+  bool failed = false;
+  bool unavailable = false;  // the database could not be reached
+  std::string message;
+};
+
+// The plugin's functions; `store` is the plugin's own Store object.
+struct PgApi {
+  int version;
+  void* (*open)(const std::string& url, const RetryBudget& retry, PgError& error);
+  void (*close)(void* store);
+  int (*reap_interrupted)(void* store, PgError& error);
+  void (*begin_run)(void* store, const RunResult& run, PgError& error);
+  void (*record_gate)(void* store, const std::string& run_id, const GateResult& gate,
+                      PgError& error);
+  void (*finish_run)(void* store, const RunResult& run, PgError& error);
+  void (*list_runs)(void* store, const RunQuery& query, std::vector<RunSummary>& out,
+                    PgError& error);
+  void (*load_run)(void* store, const std::string& id, std::optional<RunResult>& out,
+                   PgError& error);
+  void (*heartbeat)(void* store, const std::string& run_id);
+  void (*describe)(void* store, std::string& out);
+  void (*find_checkout)(void* store, const std::string& id, std::optional<Checkout>& out,
+                        PgError& error);
+  void (*active_checkout)(void* store, const std::string& module_id, std::optional<Checkout>& out,
+                          PgError& error);
+  void (*notify_dependents)(void* store, const RunResult& run,
+                            const std::vector<std::string>& dependents, std::vector<Checkout>& out,
+                            PgError& error);
+  void (*migrate)(const std::string& url, std::vector<int>& out, PgError& error);
+  void (*migration_status)(const std::string& url, std::vector<std::pair<int, bool>>& out,
+                           PgError& error);
+};
+
+// The version of PgApi above; the loader refuses a plugin of another one.
+inline constexpr int kPgApiVersion = 1;
+
+}  // namespace qgate

@@ -1,0 +1,683 @@
+// The PostgreSQL result store: qgate's runs beside the checkout system's own
+// tables, shared by every machine that runs qgate for a team. The layout is
+// in schemas/migrations/postgres/. libpqxx stays inside this file.
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <regex>
+#include <thread>
+
+#include "runner/embedded.hpp"
+#include "runner/pg_plugin.hpp"
+#include "runner/process_identity.hpp"
+#include "runner/store.hpp"
+
+namespace qgate {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Migration {
+  int version;
+  std::string_view path;
+};
+constexpr std::array<Migration, 2> kMigrations{{
+    {1, "schemas/migrations/postgres/0001_checkout_tables.sql"},
+    {2, "schemas/migrations/postgres/0002_qgate_runs.sql"},
+}};
+
+// Any fixed number: it only has to be the same in every qgate process.
+constexpr long long kMigrationLock = 0x71676174650001LL;
+
+// A running run without news for this long is taken for dead on any host.
+constexpr int kLeaseSeconds = 120;
+
+const char* const kTimestamp =
+    "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+std::string timestamp(const char* column) {
+  char buffer[160];
+  std::snprintf(buffer, sizeof buffer, kTimestamp, column);
+  return buffer;
+}
+
+// SQLSTATE classes that mean "the server is not there (now)", not "your SQL is wrong".
+bool is_unavailable_state(const std::string& state) {
+  return state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03" ||
+         state == "53300";
+}
+
+Status parse_status(const std::string& text) {
+  if (const auto status = status_from_string(text)) return *status;
+  throw StoreError("unknown status '" + text + "' in the database");
+}
+
+bool looks_like_uuid(const std::string& text) {
+  static const std::regex uuid(
+      "^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$");
+  return std::regex_match(text, uuid);
+}
+
+void apply_migrations(pqxx::connection& connection, std::vector<int>* applied) {
+  {
+    // Fast path: an up-to-date database needs no lock.
+    pqxx::work check(connection);
+    const auto known = check.exec("SELECT to_regclass('qgate_schema_migrations') IS NOT NULL");
+    if (known[0][0].as<bool>()) {
+      const auto newest =
+          check.exec("SELECT coalesce(max(version), 0) FROM qgate_schema_migrations");
+      const int version = newest[0][0].as<int>();
+      if (version > kMigrations.back().version) {
+        throw StoreError("the database has qgate schema version " + std::to_string(version) +
+                         ", newer than version " + std::to_string(kMigrations.back().version) +
+                         " that this qgate knows; use a newer qgate");
+      }
+      if (version == kMigrations.back().version) return;
+    }
+  }
+  // Ten processes starting at once: the advisory lock lets one migrate, the
+  // others then find every version applied.
+  pqxx::work work(connection);
+  work.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
+  work.exec(
+      "CREATE TABLE IF NOT EXISTS qgate_schema_migrations ("
+      "version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW())");
+  for (const auto& migration : kMigrations) {
+    const auto done = work.exec_params("SELECT 1 FROM qgate_schema_migrations WHERE version = $1",
+                                       migration.version);
+    if (!done.empty()) continue;
+    work.exec(std::string(*embedded_file(migration.path)));
+    work.exec_params("INSERT INTO qgate_schema_migrations (version) VALUES ($1)",
+                     migration.version);
+    if (applied != nullptr) applied->push_back(migration.version);
+  }
+  work.commit();
+}
+
+class PostgresStore final : public Store, public CheckoutDirectory {
+ public:
+  PostgresStore(std::string url, RetryBudget retry)
+      : url_(std::move(url)), retry_(retry), self_(current_process()) {
+    with_retry("cannot open the result store", [&](pqxx::connection& c) {
+      apply_migrations(c, nullptr);
+      return 0;
+    });
+  }
+
+  std::string describe() const override { return "PostgreSQL " + redact_database_url(url_); }
+  CheckoutDirectory* checkouts() override { return this; }
+
+  int reap_interrupted() override {
+    return with_retry("cannot mark interrupted runs", [&](pqxx::connection& c) {
+      pqxx::work work(c);
+      const auto running = work.exec_params(
+          "SELECT id::text, owner_host, owner_pid, owner_start_ticks, "
+          "heartbeat_at < NOW() - make_interval(secs => $1) FROM qgate_runs "
+          "WHERE status = 'running'",
+          kLeaseSeconds);
+      int marked = 0;
+      for (const auto& row : running) {
+        const std::string host = row[1].as<std::string>();
+        const bool stale = row[4].as<bool>();
+        const ProcessIdentity owner{row[2].as<long long>(), host, row[3].as<long long>()};
+        // On this host the owner can be asked; elsewhere only its heartbeat tells.
+        const bool dead = host == self_.host ? !may_be_alive(owner) : stale;
+        if (!dead) continue;
+        const auto updated = work.exec_params(
+            "UPDATE qgate_runs SET status = 'interrupted', finished_at = NOW() "
+            "WHERE id = $1::uuid AND status = 'running'",
+            row[0].as<std::string>());
+        marked += static_cast<int>(updated.affected_rows());
+      }
+      work.commit();
+      return marked;
+    });
+  }
+
+  void begin_run(const RunResult& run) override {
+    with_retry("cannot begin run " + run.id, [&](pqxx::connection& c) {
+      pqxx::work work(c);
+      insert_run(work, run, Status::running, "ON CONFLICT (id) DO NOTHING");
+      work.commit();
+      return 0;
+    });
+  }
+
+  void record_gate(const std::string& run_id, const GateResult& gate) override {
+    with_retry("cannot record gate '" + gate.name + "' of run " + run_id, [&](pqxx::connection& c) {
+      pqxx::work work(c);
+      write_gate(work, run_id, gate);
+      work.commit();
+      return 0;
+    });
+  }
+
+  void finish_run(const RunResult& run) override {
+    with_retry("cannot finish run " + run.id, [&](pqxx::connection& c) {
+      pqxx::work work(c);
+      insert_run(work, run, run.status,
+                 "ON CONFLICT (id) DO UPDATE SET module_name = excluded.module_name, "
+                 "checkout_id = excluded.checkout_id, commit_sha = excluded.commit_sha, "
+                 "ref = excluded.ref, finished_at = excluded.finished_at, "
+                 "duration_s = excluded.duration_s, status = excluded.status, "
+                 "exit_code = excluded.exit_code, heartbeat_at = NOW()");
+      work.exec_params("DELETE FROM qgate_requirement_results WHERE run_id = $1::uuid", run.id);
+      if (!run.requirements.empty()) {
+        pqxx::stream_to stream(work, "qgate_requirement_results",
+                               std::vector<std::string>{"run_id", "position", "name", "category",
+                                                        "gate", "required", "status", "message"});
+        for (std::size_t i = 0; i < run.requirements.size(); ++i) {
+          const RequirementResult& r = run.requirements[i];
+          stream << std::make_tuple(run.id, static_cast<int>(i), r.name, r.category, r.gate,
+                                    r.required, std::string(to_string(r.status)), r.message);
+        }
+        stream.complete();
+      }
+      for (const GateResult& gate : run.gates) {
+        const auto known = work.exec_params(
+            "SELECT 1 FROM qgate_gate_results WHERE run_id = $1::uuid AND name = $2", run.id,
+            gate.name);
+        if (known.empty()) write_gate(work, run.id, gate);
+      }
+      work.commit();
+      return 0;
+    });
+  }
+
+  std::vector<RunSummary> list_runs(const RunQuery& query) override {
+    return with_retry("cannot list runs", [&](pqxx::connection& c) {
+      pqxx::read_transaction work(c);
+      const auto rows = work.exec_params(
+          "SELECT r.id::text, r.module_id, " + timestamp("r.started_at") + ", " + "coalesce(" +
+              timestamp("r.finished_at") +
+              ", ''), r.duration_s, r.status, "
+              "r.exit_code, "
+              "(SELECT count(*) FROM qgate_gate_results g WHERE g.run_id = r.id AND g.status = "
+              "'passed'), "
+              "(SELECT count(*) FROM qgate_gate_results g WHERE g.run_id = r.id AND g.status IN "
+              "('failed', 'error', 'cancelled', 'not_configured', 'interrupted')) "
+              "FROM qgate_runs r WHERE ($1 = '' OR r.module_id = $1) "
+              "ORDER BY r.started_at DESC, r.id DESC LIMIT $2",
+          query.module_id, query.limit > 0 ? query.limit : 1000000);
+      std::vector<RunSummary> out;
+      for (const auto& row : rows) {
+        RunSummary s;
+        s.id = row[0].as<std::string>();
+        s.module_id = row[1].as<std::string>();
+        s.started_at = row[2].as<std::string>();
+        s.finished_at = row[3].as<std::string>();
+        s.duration_s = row[4].as<double>();
+        s.status = parse_status(row[5].as<std::string>());
+        s.exit_code = row[6].as<int>();
+        s.gates_passed = row[7].as<int>();
+        s.gates_failed = row[8].as<int>();
+        out.push_back(std::move(s));
+      }
+      return out;
+    });
+  }
+
+  std::optional<RunResult> load_run(const std::string& id) override {
+    if (id.empty() || id.find_first_not_of("0123456789abcdefABCDEF-") != std::string::npos) {
+      return std::nullopt;
+    }
+    return with_retry(
+        "cannot load run " + id, [&](pqxx::connection& c) -> std::optional<RunResult> {
+          pqxx::read_transaction work(c);
+          const auto matches = work.exec_params(
+              "SELECT id::text FROM qgate_runs WHERE id::text LIKE $1 || '%' ORDER BY id LIMIT 2",
+              id);
+          if (matches.empty()) return std::nullopt;
+          if (matches.size() > 1 && matches[0][0].as<std::string>() != id) {
+            throw StoreError("run id prefix '" + id + "' is ambiguous: it matches " +
+                             matches[0][0].as<std::string>() + ", " +
+                             matches[1][0].as<std::string>() +
+                             " and perhaps more; give more of the id");
+          }
+          RunResult run;
+          run.id = matches[0][0].as<std::string>();
+          const auto row = work.exec_params(
+              "SELECT module_id, module_name, module_path, config_path, triggered_by, commit_sha, "
+              "ref, qgate_version, " +
+                  timestamp("started_at") + ", coalesce(" + timestamp("finished_at") +
+                  ", ''), duration_s, status, exit_code, "
+                  "coalesce(checkout_id::text, '') FROM qgate_runs WHERE id = $1::uuid",
+              run.id)[0];
+          run.module_id = row[0].as<std::string>();
+          run.module_name = row[1].as<std::string>();
+          run.module_path = row[2].as<std::string>();
+          run.config_path = row[3].as<std::string>();
+          run.trigger = row[4].as<std::string>();
+          run.commit_sha = row[5].as<std::string>();
+          run.ref = row[6].as<std::string>();
+          run.qgate_version = row[7].as<std::string>();
+          run.started_at = row[8].as<std::string>();
+          run.finished_at = row[9].as<std::string>();
+          run.duration_s = row[10].as<double>();
+          run.status = parse_status(row[11].as<std::string>());
+          run.exit_code = row[12].as<int>();
+          run.checkout_id = row[13].as<std::string>();
+          for (const auto& r : work.exec_params(
+                   "SELECT name, category, gate, required, status, message FROM "
+                   "qgate_requirement_results WHERE run_id = $1::uuid ORDER BY position",
+                   run.id)) {
+            RequirementResult& requirement = run.requirements.emplace_back();
+            requirement.name = r[0].as<std::string>();
+            requirement.category = r[1].as<std::string>();
+            requirement.gate = r[2].as<std::string>();
+            requirement.required = r[3].as<bool>();
+            requirement.status = parse_status(r[4].as<std::string>());
+            requirement.message = r[5].as<std::string>();
+          }
+          read_gates(work, run);
+          return run;
+        });
+  }
+
+  void heartbeat(const std::string& run_id) override {
+    // One try: a database that is away now is met, retried and reported by
+    // the next write of the run.
+    try {
+      std::lock_guard lock(mutex_);
+      if (!connection_) return;
+      pqxx::work work(*connection_);
+      work.exec_params("UPDATE qgate_runs SET heartbeat_at = NOW() WHERE id = $1::uuid", run_id);
+      work.commit();
+    } catch (const std::exception&) {
+      connection_.reset();
+    }
+  }
+
+  std::optional<Checkout> find_checkout(const std::string& id) override {
+    if (!looks_like_uuid(id)) return std::nullopt;
+    return with_retry("cannot read checkout " + id, [&](pqxx::connection& c) {
+      pqxx::read_transaction work(c);
+      return first_checkout(
+          work.exec_params(std::string(kCheckoutColumns) + " WHERE id = $1::uuid", id));
+    });
+  }
+
+  std::optional<Checkout> active_checkout(const std::string& module_id) override {
+    return with_retry("cannot read the checkouts of module " + module_id, [&](pqxx::connection& c) {
+      pqxx::read_transaction work(c);
+      return first_checkout(work.exec_params(
+          std::string(kCheckoutColumns) +
+              " WHERE module_id = $1 AND status = 'active' "
+              "ORDER BY checkout_date DESC NULLS LAST, created_at DESC NULLS LAST LIMIT 1",
+          module_id));
+    });
+  }
+
+  std::vector<Checkout> notify_dependents(const RunResult& run,
+                                          const std::vector<std::string>& dependents) override {
+    std::string joined;
+    for (const auto& dependent : dependents) joined += (joined.empty() ? "" : "\x1f") + dependent;
+    return with_retry("cannot notify the modules depending on " + run.module_id, [&](pqxx::
+                                                                                         connection&
+                                                                                             c) {
+      pqxx::work work(c);
+      const auto targets = work.exec_params(
+          std::string(kCheckoutColumns) +
+              " WHERE status = 'active' AND module_id <> $2 AND "
+              "(module_id = ANY(string_to_array(NULLIF($1, ''), E'\\x1f')) OR module_id IN "
+              "(SELECT module_id FROM module_dependencies WHERE depends_on_module_id = $2)) "
+              "ORDER BY module_id, id",
+          joined, run.module_id);
+      std::vector<Checkout> notified;
+      for (const auto& row : targets) {
+        Checkout target = checkout_from(row);
+        const std::string message =
+            "Module " + run.module_id +
+            (run.module_name.empty() || run.module_name == run.module_id
+                 ? std::string()
+                 : " (" + run.module_name + ")") +
+            " passed its integration gates (qgate run " + run.id +
+            (run.commit_sha.empty() ? std::string() : ", commit " + run.commit_sha.substr(0, 12)) +
+            "). Module " + target.module_id + " depends on it: integrate against the new version.";
+        // The run id in the message makes a second call for the same run a no-op.
+        const auto inserted = work.exec_params(
+            "INSERT INTO checkout_notifications (checkout_id, notification_type, recipient_email, "
+            "message, delivery_status) SELECT $1::uuid, 'completion', $2, $3, 'pending' "
+            "WHERE NOT EXISTS (SELECT 1 FROM checkout_notifications WHERE checkout_id = $1::uuid "
+            "AND message = $3)",
+            target.id, target.email, message);
+        if (inserted.affected_rows() > 0) notified.push_back(std::move(target));
+      }
+      work.commit();
+      return notified;
+    });
+  }
+
+ private:
+  static constexpr std::string_view kCheckoutColumns =
+      "SELECT id::text, module_id, checked_out_by, checked_out_by_email, "
+      "coalesce(status, '') FROM module_checkouts";
+
+  static Checkout checkout_from(const pqxx::row& row) {
+    return {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+            row[3].as<std::string>(), row[4].as<std::string>()};
+  }
+
+  static std::optional<Checkout> first_checkout(const pqxx::result& rows) {
+    if (rows.empty()) return std::nullopt;
+    return checkout_from(rows[0]);
+  }
+
+  // Runs `work` on a connection, reconnecting with growing pauses while the
+  // server cannot be reached, up to the retry budget. Every `work` here is
+  // idempotent, so one whose commit was lost is simply done again.
+  template <typename Work>
+  auto with_retry(const std::string& what, Work&& work)
+      -> decltype(work(std::declval<pqxx::connection&>())) {
+    std::lock_guard lock(mutex_);
+    const auto deadline = Clock::now() + retry_.total;
+    auto pause = retry_.first_pause;
+    int attempts = 0;
+    while (true) {
+      std::string problem;
+      try {
+        ++attempts;
+        if (!connection_ || !connection_->is_open()) {
+          connection_ = std::make_unique<pqxx::connection>(url_);
+        }
+        return work(*connection_);
+      } catch (const pqxx::broken_connection& e) {
+        problem = e.what();
+      } catch (const pqxx::in_doubt_error& e) {
+        problem = e.what();
+      } catch (const pqxx::sql_error& e) {
+        if (!is_unavailable_state(e.sqlstate())) {
+          throw StoreError(what + ": " + first_line(e.what()));
+        }
+        problem = e.what();
+      } catch (const StoreError&) {
+        throw;
+      } catch (const std::exception& e) {
+        throw StoreError(what + ": " + first_line(e.what()));
+      }
+      connection_.reset();
+      if (Clock::now() + pause > deadline) {
+        throw StoreError(what + ": the database at " + redact_database_url(url_) +
+                             " could not be reached (" + std::to_string(attempts) +
+                             " attempts): " + first_line(problem),
+                         StoreFailure::unavailable);
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, retry_.longest_pause);
+    }
+  }
+
+  static std::string first_line(const std::string& text) {
+    std::string line = text.substr(0, text.find('\n'));
+    return line.empty() ? text : line;
+  }
+
+  void insert_run(pqxx::work& work, const RunResult& run, Status status, const std::string& tail) {
+    work.exec_params(
+        "INSERT INTO qgate_runs (id, checkout_id, module_id, module_name, module_path, "
+        "config_path, triggered_by, commit_sha, ref, qgate_version, started_at, finished_at, "
+        "duration_s, status, exit_code, owner_host, owner_pid, owner_start_ticks) VALUES "
+        "($1::uuid, NULLIF($2, '')::uuid, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz, "
+        "NULLIF($12, '')::timestamptz, $13, $14, $15, $16, $17, $18) " +
+            tail,
+        run.id, run.checkout_id, run.module_id, run.module_name, run.module_path, run.config_path,
+        run.trigger, run.commit_sha, run.ref, run.qgate_version, run.started_at,
+        status == Status::running ? std::string() : run.finished_at,
+        std::isfinite(run.duration_s) ? run.duration_s : 0.0, std::string(to_string(status)),
+        run.exit_code, self_.host, static_cast<long long>(self_.pid),
+        static_cast<long long>(self_.start_ticks));
+  }
+
+  void write_gate(pqxx::work& work, const std::string& run_id, const GateResult& gate) {
+    const auto run =
+        work.exec_params("SELECT module_id FROM qgate_runs WHERE id = $1::uuid", run_id);
+    if (run.empty()) throw StoreError("run " + run_id + " was never begun");
+    const std::string module_id = run[0][0].as<std::string>();
+    // Recording a gate again replaces it in place.
+    const auto old = work.exec_params(
+        "DELETE FROM qgate_gate_results WHERE run_id = $1::uuid AND name = $2 RETURNING position",
+        run_id, gate.name);
+    const int position =
+        !old.empty()
+            ? old[0][0].as<int>()
+            : work.exec_params("SELECT count(*) FROM qgate_gate_results WHERE run_id = $1::uuid",
+                               run_id)[0][0]
+                  .as<int>();
+    const long long gate_id =
+        work.exec_params(
+                "INSERT INTO qgate_gate_results (run_id, position, name, status, required, "
+                "duration_s, message) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7) RETURNING id",
+                run_id, position, gate.name, std::string(to_string(gate.status)), gate.required,
+                std::isfinite(gate.duration_s) ? gate.duration_s : 0.0, gate.message)[0][0]
+            .as<long long>();
+    // COPY: 10,000 findings are one round trip, not 10,000.
+    if (!gate.steps.empty()) {
+      pqxx::stream_to stream(
+          work, "qgate_step_results",
+          std::vector<std::string>{"gate_id", "position", "gate", "name", "command", "status",
+                                   "exit_code", "term_signal", "attempts", "flaky", "timed_out",
+                                   "duration_s", "log_path", "tail", "message"});
+      for (std::size_t i = 0; i < gate.steps.size(); ++i) {
+        const StepResult& s = gate.steps[i];
+        stream << std::make_tuple(gate_id, static_cast<int>(i), s.gate, s.name, s.command,
+                                  std::string(to_string(s.status)), s.exit_code, s.term_signal,
+                                  s.attempts, s.flaky, s.timed_out,
+                                  std::isfinite(s.duration_s) ? s.duration_s : 0.0, s.log_path,
+                                  s.tail, s.message);
+      }
+      stream.complete();
+    }
+    if (!gate.findings.empty()) {
+      pqxx::stream_to stream(
+          work, "qgate_findings",
+          std::vector<std::string>{"gate_id", "position", "module_id", "requirement", "rule",
+                                   "severity", "message", "file", "line", "column_number",
+                                   "fingerprint"});
+      for (std::size_t i = 0; i < gate.findings.size(); ++i) {
+        const Finding& f = gate.findings[i];
+        stream << std::make_tuple(gate_id, static_cast<int>(i), module_id, f.requirement, f.rule,
+                                  std::string(to_string(f.severity)), f.message, f.file, f.line,
+                                  f.column, f.fingerprint);
+      }
+      stream.complete();
+    }
+    for (std::size_t i = 0; i < gate.metrics.size(); ++i) {
+      const Metric& m = gate.metrics[i];
+      // NaN is kept as NULL, as in the SQLite store.
+      work.exec_params(
+          "INSERT INTO qgate_metrics (gate_id, position, module_id, name, value, unit) "
+          "VALUES ($1, $2, $3, $4, NULLIF($5, 'NaN'::float8), $6)",
+          gate_id, static_cast<int>(i), module_id, m.name,
+          std::isnan(m.value) ? std::numeric_limits<double>::quiet_NaN() : m.value, m.unit);
+    }
+  }
+
+  void read_gates(pqxx::read_transaction& work, RunResult& run) {
+    const auto gates = work.exec_params(
+        "SELECT id, name, status, required, duration_s, message FROM qgate_gate_results "
+        "WHERE run_id = $1::uuid ORDER BY position",
+        run.id);
+    for (const auto& g : gates) {
+      GateResult& gate = run.gates.emplace_back();
+      const long long gate_id = g[0].as<long long>();
+      gate.name = g[1].as<std::string>();
+      gate.status = parse_status(g[2].as<std::string>());
+      gate.required = g[3].as<bool>();
+      gate.duration_s = g[4].as<double>();
+      gate.message = g[5].as<std::string>();
+      for (const auto& s : work.exec_params(
+               "SELECT gate, name, command, status, exit_code, term_signal, attempts, flaky, "
+               "timed_out, duration_s, log_path, tail, message FROM qgate_step_results "
+               "WHERE gate_id = $1 ORDER BY position",
+               gate_id)) {
+        StepResult& step = gate.steps.emplace_back();
+        step.gate = s[0].as<std::string>();
+        step.name = s[1].as<std::string>();
+        step.command = s[2].as<std::string>();
+        step.status = parse_status(s[3].as<std::string>());
+        step.exit_code = s[4].as<int>();
+        step.term_signal = s[5].as<int>();
+        step.attempts = s[6].as<int>();
+        step.flaky = s[7].as<bool>();
+        step.timed_out = s[8].as<bool>();
+        step.duration_s = s[9].as<double>();
+        step.log_path = s[10].as<std::string>();
+        step.tail = s[11].as<std::string>();
+        step.message = s[12].as<std::string>();
+      }
+      for (const auto& f : work.exec_params(
+               "SELECT requirement, rule, severity, message, file, line, column_number, "
+               "fingerprint FROM qgate_findings WHERE gate_id = $1 ORDER BY position",
+               gate_id)) {
+        Finding& finding = gate.findings.emplace_back();
+        finding.requirement = f[0].as<std::string>();
+        finding.rule = f[1].as<std::string>();
+        finding.severity = severity_from_string(f[2].as<std::string>()).value_or(Severity::medium);
+        finding.message = f[3].as<std::string>();
+        finding.file = f[4].as<std::string>();
+        finding.line = f[5].as<int>();
+        finding.column = f[6].as<int>();
+        finding.fingerprint = f[7].as<std::string>();
+      }
+      for (const auto& m : work.exec_params(
+               "SELECT name, value, unit FROM qgate_metrics WHERE gate_id = $1 ORDER BY position",
+               gate_id)) {
+        Metric& metric = gate.metrics.emplace_back();
+        metric.name = m[0].as<std::string>();
+        metric.value = m[1].is_null() ? std::nan("") : m[1].as<double>();
+        metric.unit = m[2].as<std::string>();
+      }
+    }
+  }
+
+  std::string url_;
+  RetryBudget retry_;
+  ProcessIdentity self_;
+  std::mutex mutex_;
+  std::unique_ptr<pqxx::connection> connection_;
+};
+
+std::vector<int> migrate_here(const std::string& url) {
+  setenv("PGCONNECT_TIMEOUT", "5", 0);
+  try {
+    pqxx::connection connection(url);
+    std::vector<int> applied;
+    apply_migrations(connection, &applied);
+    return applied;
+  } catch (const StoreError&) {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    throw StoreError("cannot migrate " + redact_database_url(url) + ": " + e.what(),
+                     StoreFailure::unavailable);
+  } catch (const std::exception& e) {
+    throw StoreError("cannot migrate " + redact_database_url(url) + ": " + e.what());
+  }
+}
+
+std::vector<std::pair<int, bool>> migration_status_here(const std::string& url) {
+  setenv("PGCONNECT_TIMEOUT", "5", 0);
+  try {
+    pqxx::connection connection(url);
+    pqxx::read_transaction work(connection);
+    std::vector<std::pair<int, bool>> status;
+    const bool table =
+        work.exec("SELECT to_regclass('qgate_schema_migrations') IS NOT NULL")[0][0].as<bool>();
+    for (const auto& migration : kMigrations) {
+      bool applied = false;
+      if (table) {
+        applied = !work.exec_params("SELECT 1 FROM qgate_schema_migrations WHERE version = $1",
+                                    migration.version)
+                       .empty();
+      }
+      status.emplace_back(migration.version, applied);
+    }
+    return status;
+  } catch (const pqxx::broken_connection& e) {
+    throw StoreError("cannot reach " + redact_database_url(url) + ": " + e.what(),
+                     StoreFailure::unavailable);
+  } catch (const std::exception& e) {
+    throw StoreError("cannot read the migrations of " + redact_database_url(url) + ": " + e.what());
+  }
+}
+
+// Runs `work`, turning any exception into `error`: nothing may be thrown
+// across the plugin boundary (see runner/pg_plugin.hpp).
+template <typename Work>
+void guarded(PgError& error, Work&& work) {
+  try {
+    work();
+  } catch (const StoreError& e) {
+    error = {true, e.unavailable(), e.what()};
+  } catch (const std::exception& e) {
+    error = {true, false, e.what()};
+  } catch (...) {
+    error = {true, false, "unknown error in the PostgreSQL store"};
+  }
+}
+
+PostgresStore& as_store(void* store) { return *static_cast<PostgresStore*>(store); }
+
+const PgApi kApi = {
+    kPgApiVersion,
+    [](const std::string& url, const RetryBudget& retry, PgError& error) -> void* {
+      PostgresStore* store = nullptr;
+      guarded(error, [&] {
+        setenv("PGCONNECT_TIMEOUT", "5", 0);
+        store = new PostgresStore(url, retry);
+      });
+      return store;
+    },
+    [](void* store) { delete static_cast<PostgresStore*>(store); },
+    [](void* store, PgError& error) {
+      int marked = 0;
+      guarded(error, [&] { marked = as_store(store).reap_interrupted(); });
+      return marked;
+    },
+    [](void* store, const RunResult& run, PgError& error) {
+      guarded(error, [&] { as_store(store).begin_run(run); });
+    },
+    [](void* store, const std::string& run_id, const GateResult& gate, PgError& error) {
+      guarded(error, [&] { as_store(store).record_gate(run_id, gate); });
+    },
+    [](void* store, const RunResult& run, PgError& error) {
+      guarded(error, [&] { as_store(store).finish_run(run); });
+    },
+    [](void* store, const RunQuery& query, std::vector<RunSummary>& out, PgError& error) {
+      guarded(error, [&] { out = as_store(store).list_runs(query); });
+    },
+    [](void* store, const std::string& id, std::optional<RunResult>& out, PgError& error) {
+      guarded(error, [&] { out = as_store(store).load_run(id); });
+    },
+    [](void* store, const std::string& run_id) {
+      PgError ignored;
+      guarded(ignored, [&] { as_store(store).heartbeat(run_id); });
+    },
+    [](void* store, std::string& out) { out = as_store(store).describe(); },
+    [](void* store, const std::string& id, std::optional<Checkout>& out, PgError& error) {
+      guarded(error, [&] { out = as_store(store).find_checkout(id); });
+    },
+    [](void* store, const std::string& module_id, std::optional<Checkout>& out, PgError& error) {
+      guarded(error, [&] { out = as_store(store).active_checkout(module_id); });
+    },
+    [](void* store, const RunResult& run, const std::vector<std::string>& dependents,
+       std::vector<Checkout>& out, PgError& error) {
+      guarded(error, [&] { out = as_store(store).notify_dependents(run, dependents); });
+    },
+    [](const std::string& url, std::vector<int>& out, PgError& error) {
+      guarded(error, [&] { out = migrate_here(url); });
+    },
+    [](const std::string& url, std::vector<std::pair<int, bool>>& out, PgError& error) {
+      guarded(error, [&] { out = migration_status_here(url); });
+    },
+};
+
+}  // namespace
+}  // namespace qgate
+
+extern "C" __attribute__((visibility("default"))) const qgate::PgApi* qgate_pg_api() {
+  return &qgate::kApi;
+}

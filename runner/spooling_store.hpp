@@ -1,0 +1,63 @@
+#pragma once
+// Keeps results when the database is away: writes that fail because the
+// store cannot be reached are appended to a spool file per run (fsync'd),
+// and replayed in order once the store answers again, in this run or the
+// next one. Nothing is lost; nothing is written twice (every write is
+// idempotent).
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "runner/store.hpp"
+
+namespace qgate {
+
+class SpoolingStore final : public Store {
+ public:
+  // Opens the real store with `open` when first needed (again after each
+  // failure); spools under `spool_dir`.
+  SpoolingStore(std::function<std::unique_ptr<Store>()> open, std::filesystem::path spool_dir);
+
+  // Replays the spool files left by earlier runs; returns how many runs were
+  // replayed whole. A store still unreachable leaves them for later.
+  int replay_pending();
+  // Returns the spool file of run `run_id` if some of its results are not
+  // yet in the store.
+  std::optional<std::filesystem::path> pending(const std::string& run_id) const;
+  // Returns why the store could not be reached, the last time it could not.
+  const std::string& last_problem() const { return last_problem_; }
+
+  int reap_interrupted() override;
+  void begin_run(const RunResult& run) override;
+  void record_gate(const std::string& run_id, const GateResult& gate) override;
+  void finish_run(const RunResult& run) override;
+  std::vector<RunSummary> list_runs(const RunQuery& query) override;
+  std::optional<RunResult> load_run(const std::string& id) override;
+  void heartbeat(const std::string& run_id) override;
+  CheckoutDirectory* checkouts() override;
+  std::string describe() const override;
+
+ private:
+  Store* store();  // the real store, or nullptr while it cannot be opened
+  // Does `write` on the real store after flushing run `run_id`'s spool, or
+  // spools `line` if the store cannot be reached.
+  void write(const std::string& run_id, const std::string& line,
+             const std::function<void(Store&)>& write, bool last_of_run);
+  bool flush(const std::filesystem::path& spool);  // true when replayed and removed
+  void append(const std::filesystem::path& spool, const std::string& line);
+  std::filesystem::path spool_file(const std::string& run_id) const;
+
+  std::function<std::unique_ptr<Store>()> open_;
+  std::filesystem::path spool_dir_;
+  std::unique_ptr<Store> store_;
+  std::string last_problem_;
+  std::string description_;
+  // Once the store was found away in a run, later writes of the run go
+  // straight to the spool instead of waiting out the retries each time; the
+  // run's last write (finish) tries again.
+  bool away_ = false;
+};
+
+}  // namespace qgate
