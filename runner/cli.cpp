@@ -25,7 +25,7 @@ fs::path state_dir_for(const std::string& state_dir, const std::string& config_p
 
 // Opens the store history/show read: PostgreSQL at `url`, else the SQLite file.
 std::unique_ptr<Store> open_existing_store(const std::string& url, const fs::path& state_dir,
-                                          std::ostream& err) {
+                                           std::ostream& err) {
   if (!url.empty()) return open_postgres_store(url);
   const fs::path db = state_dir / "qgate.db";
   if (!fs::exists(db)) {
@@ -151,6 +151,8 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   db_cmd->add_option("--database-url", database_url, url_help);
   auto* migrate_cmd = db_cmd->add_subcommand("migrate", "Apply the migrations not yet applied");
   auto* status_cmd = db_cmd->add_subcommand("status", "List the migrations and which are applied");
+  migrate_cmd->fallthrough();  // `qgate db migrate --database-url URL` reads as expected
+  status_cmd->fallthrough();
 
   auto* validate_cmd = app.add_subcommand("validate", "Check the configuration file and exit");
   validate_cmd->add_option("-c,--config", config_path, "Configuration file");
@@ -194,8 +196,8 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
       if (*migrate_cmd) {
         const auto applied = migrate_postgres(database_url);
         out << redact_database_url(database_url) << ": "
-            << (applied.empty() ? "up to date" : "applied " + std::to_string(applied.size()) +
-                                                     " migration(s)")
+            << (applied.empty() ? "up to date"
+                                : "applied " + std::to_string(applied.size()) + " migration(s)")
             << "\n";
         return kExitPassed;
       }

@@ -87,6 +87,67 @@ bool wait_for_file(const std::filesystem::path& path, double seconds) {
   return std::filesystem::exists(path);
 }
 
+namespace {
+
+// The server this test process started, stopped when the process exits.
+std::string& own_server_dir() {
+  static std::string dir;
+  return dir;
+}
+
+void stop_own_server() {
+  if (own_server_dir().empty()) return;
+  run_command("'" + (source_dir() / "scripts/pg-test-server.sh").string() + "' stop '" +
+                  own_server_dir() + "'",
+              "/");
+  std::error_code ignored;
+  std::filesystem::remove_all(own_server_dir(), ignored);
+}
+
+std::string server_url() {
+  static std::string url;
+  if (!url.empty()) return url;
+  if (const char* shared = std::getenv("QGATE_TEST_PG_URL"); shared != nullptr && *shared) {
+    url = shared;
+    return url;
+  }
+  std::string pattern = (std::filesystem::temp_directory_path() / "qgate-pg-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  own_server_dir() = pattern;
+  std::atexit(stop_own_server);
+  const auto started = run_command(
+      "'" + (source_dir() / "scripts/pg-test-server.sh").string() + "' start '" + pattern + "'",
+      "/");
+  if (started.exit_code != 0) {
+    throw std::runtime_error("cannot start the test PostgreSQL server: " + started.output);
+  }
+  url = started.output.substr(0, started.output.find('\n'));
+  return url;
+}
+
+}  // namespace
+
+std::string psql(const std::string& url, const std::string& sql) {
+  const auto result = run_command(
+      "psql -X -q -A -t -v ON_ERROR_STOP=1 '" + url + "' <<'QGATE_SQL'\n" + sql + "\nQGATE_SQL\n",
+      "/");
+  if (result.exit_code != 0) throw std::runtime_error("psql failed: " + result.output);
+  std::string out = result.output;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+std::string fresh_database_url() {
+  const std::string base = server_url();
+  static int counter = 0;
+  const std::string name =
+      "qgate_test_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+  psql(base, "CREATE DATABASE " + name);
+  const auto slash = base.find("/postgres?");
+  if (slash == std::string::npos) throw std::runtime_error("unexpected test server URL " + base);
+  return base.substr(0, slash) + "/" + name + base.substr(slash + 9);
+}
+
 std::filesystem::path qgate_binary() { return QGATE_BINARY; }
 std::filesystem::path source_dir() { return QGATE_SOURCE_DIR; }
 

@@ -45,6 +45,14 @@ int read_pid(const std::filesystem::path& path);
 // Waits up to `seconds` for `path` to exist; returns whether it does.
 bool wait_for_file(const std::filesystem::path& path, double seconds);
 
+// Returns the URL of a new, empty database on the test PostgreSQL server: the
+// suite's server when QGATE_TEST_PG_URL is set (scripts/test.sh starts one),
+// else one this test process starts (scripts/pg-test-server.sh) and stops at
+// exit. Fails the test if no server can be had.
+std::string fresh_database_url();
+// Runs `sql` with psql against `url`; returns its unaligned, tuples-only output.
+std::string psql(const std::string& url, const std::string& sql);
+
 // The path of the qgate binary under test.
 std::filesystem::path qgate_binary();
 // The source root (for examples/ and schemas/).

@@ -1,0 +1,331 @@
+// The store contract, run against both back ends, and what only the
+// PostgreSQL store does: the checkout tables, notifications, migrations.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
+#include <regex>
+
+#include "runner/store.hpp"
+#include "tests/test_support.hpp"
+
+namespace qgate {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::psql;
+using testing::read_file;
+using testing::run_command;
+using testing::TempDir;
+using testing::write_file;
+
+RunResult sample_run(const std::string& id, const std::string& module = "api-001") {
+  RunResult run;
+  run.id = id;
+  run.module_id = module;
+  run.module_name = "Core API Layer";
+  run.module_path = "/src/api-core";
+  run.config_path = "/src/api-core/integration-requirements.yaml";
+  run.trigger = "cli";
+  run.commit_sha = "0123456789abcdef0123456789abcdef01234567";
+  run.ref = "refs/heads/module/api-001/dev-one";
+  run.qgate_version = "0.1.0";
+  run.started_at = "2026-11-22T01:00:00.000Z";
+  run.status = Status::running;
+  return run;
+}
+
+GateResult sample_gate(const std::string& name, Status status, int findings = 2) {
+  GateResult gate;
+  gate.name = name;
+  gate.status = status;
+  gate.required = true;
+  gate.duration_s = 1.25;
+  gate.message = "1/1 steps passed";
+  StepResult step;
+  step.gate = name;
+  step.name = "unit";
+  step.command = "ctest --output-junit junit.xml";
+  step.status = status;
+  step.exit_code = status == Status::passed ? 0 : 1;
+  step.attempts = 2;
+  step.flaky = true;
+  step.duration_s = 1.2;
+  step.log_path = "/tmp/unit.log";
+  step.tail = "line 1\n'quoted' \"double\" \\ back\tslash";
+  step.message = "passed on attempt 2";
+  gate.steps.push_back(step);
+  for (int i = 0; i < findings; ++i) {
+    Finding f;
+    f.requirement = "module_readme_complete";
+    f.rule = "readme.section";
+    f.severity = Severity::high;
+    f.message = "missing Usage " + std::to_string(i);
+    f.file = "README.md";
+    f.line = 10 + i;
+    f.column = 3;
+    f.fingerprint = "fp" + std::to_string(i);
+    gate.findings.push_back(f);
+  }
+  gate.metrics.push_back({"line_coverage", 81.5, "%"});
+  return gate;
+}
+
+// Opens a fresh store of each kind.
+struct Backend {
+  const char* name;
+  std::function<std::unique_ptr<Store>(const TempDir&)> open;
+};
+
+class StoreContract : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(StoreContract, RoundTripsEveryFieldOfARun) {
+  TempDir dir;
+  auto store = GetParam().open(dir);
+  RunResult run = sample_run("6f1c2a3b-0000-4000-8000-000000000001");
+  store->begin_run(run);
+  store->record_gate(run.id, sample_gate("documentation", Status::failed));
+  run.gates.push_back(sample_gate("documentation", Status::failed));
+  run.gates.push_back(sample_gate("lint", Status::passed, 0));
+  run.requirements.push_back({"module_readme_complete", "documentation", "documentation", true,
+                              Status::failed, "README.md is a stub"});
+  run.requirements.push_back({"linting_rules_followed", "code_quality", "lint", false,
+                              Status::passed, "step 'clang-tidy' passed"});
+  run.status = Status::failed;
+  run.exit_code = 1;
+  run.finished_at = "2026-11-22T01:00:02.500Z";
+  run.duration_s = 2.5;
+  store->finish_run(run);
+
+  const auto loaded = store->load_run(run.id);
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->module_id, "api-001");
+  EXPECT_EQ(loaded->commit_sha, run.commit_sha);
+  EXPECT_EQ(loaded->ref, run.ref);
+  EXPECT_EQ(loaded->started_at, run.started_at);
+  EXPECT_EQ(loaded->finished_at, run.finished_at);
+  EXPECT_EQ(loaded->status, Status::failed);
+  EXPECT_EQ(loaded->exit_code, 1);
+  ASSERT_EQ(loaded->gates.size(), 2u);
+  EXPECT_EQ(loaded->gates[0].name, "documentation");  // recorded first, stays first
+  ASSERT_EQ(loaded->gates[0].steps.size(), 1u);
+  EXPECT_EQ(loaded->gates[0].steps[0].tail, run.gates[0].steps[0].tail);
+  EXPECT_TRUE(loaded->gates[0].steps[0].flaky);
+  EXPECT_EQ(loaded->gates[0].steps[0].attempts, 2);
+  ASSERT_EQ(loaded->gates[0].findings.size(), 2u);
+  EXPECT_EQ(loaded->gates[0].findings[1].line, 11);
+  EXPECT_EQ(loaded->gates[0].findings[1].fingerprint, "fp1");
+  EXPECT_EQ(loaded->gates[0].findings[1].severity, Severity::high);
+  ASSERT_EQ(loaded->gates[0].metrics.size(), 1u);
+  EXPECT_DOUBLE_EQ(loaded->gates[0].metrics[0].value, 81.5);
+  ASSERT_EQ(loaded->requirements.size(), 2u);
+  EXPECT_FALSE(loaded->requirements[1].required);
+  EXPECT_EQ(loaded->requirements[0].message, "README.md is a stub");
+}
+
+TEST_P(StoreContract, RecordingAGateAgainReplacesIt) {
+  TempDir dir;
+  auto store = GetParam().open(dir);
+  const RunResult run = sample_run("6f1c2a3b-0000-4000-8000-000000000002");
+  store->begin_run(run);
+  store->record_gate(run.id, sample_gate("lint", Status::failed, 5));
+  store->record_gate(run.id, sample_gate("lint", Status::passed, 1));
+  const auto loaded = store->load_run(run.id);
+  ASSERT_EQ(loaded->gates.size(), 1u);
+  EXPECT_EQ(loaded->gates[0].status, Status::passed);
+  EXPECT_EQ(loaded->gates[0].findings.size(), 1u);
+  EXPECT_EQ(loaded->status, Status::running);
+}
+
+TEST_P(StoreContract, ListsNewestFirstByModuleWithPrefixLookup) {
+  TempDir dir;
+  auto store = GetParam().open(dir);
+  for (int i = 0; i < 5; ++i) {
+    RunResult run = sample_run("6f1c2a3b-0000-4000-8000-00000000001" + std::to_string(i),
+                               i % 2 == 0 ? "api-001" : "fe-001");
+    run.started_at = "2026-11-22T01:0" + std::to_string(i) + ":00.000Z";
+    store->begin_run(run);
+    run.status = Status::passed;
+    run.exit_code = 0;
+    run.finished_at = run.started_at;
+    run.gates.push_back(sample_gate("lint", Status::passed, 0));
+    store->finish_run(run);
+  }
+  const auto api = store->list_runs({"api-001", 10});
+  ASSERT_EQ(api.size(), 3u);
+  EXPECT_EQ(api[0].id, "6f1c2a3b-0000-4000-8000-000000000014");
+  EXPECT_EQ(api[2].id, "6f1c2a3b-0000-4000-8000-000000000010");
+  EXPECT_EQ(api[0].gates_passed, 1);
+  EXPECT_EQ(store->list_runs({"", 2}).size(), 2u);
+  EXPECT_TRUE(store->load_run("6f1c2a3b-0000-4000-8000-000000000013").has_value());
+  EXPECT_THROW(store->load_run("6f1c2a3b"), StoreError);  // ambiguous
+  EXPECT_FALSE(store->load_run("ffffffff").has_value());
+}
+
+TEST_P(StoreContract, MarksTheRunOfADeadProcessInterrupted) {
+  TempDir dir;
+  auto store = GetParam().open(dir);
+  const RunResult mine = sample_run("6f1c2a3b-0000-4000-8000-000000000021");
+  store->begin_run(mine);
+  const pid_t child = fork();
+  if (child == 0) {
+    auto own = GetParam().open(dir);
+    own->begin_run(sample_run("6f1c2a3b-0000-4000-8000-000000000022"));
+    _exit(0);  // dies without finishing its run
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(store->reap_interrupted(), 1);
+  EXPECT_EQ(store->load_run("6f1c2a3b-0000-4000-8000-000000000022")->status, Status::interrupted);
+  EXPECT_EQ(store->load_run(mine.id)->status, Status::running);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BothBackends, StoreContract,
+    ::testing::Values(
+        Backend{"sqlite", [](const TempDir& dir) { return open_sqlite_store(dir / "qgate.db"); }},
+        Backend{"postgres",
+                [](const TempDir& dir) {
+                  // The first open of a test makes its database; children reuse it.
+                  const fs::path marker = dir / "database-url";
+                  if (!fs::exists(marker)) write_file(marker, testing::fresh_database_url());
+                  return open_postgres_store(read_file(marker));
+                }}),
+    [](const ::testing::TestParamInfo<Backend>& param) { return std::string(param.param.name); });
+
+std::string qgate() { return "'" + testing::qgate_binary().string() + "'"; }
+
+// A module of the registry with a passing checklist, depending on nothing.
+void write_module(const TempDir& dir) {
+  write_file(dir / "modules.yaml",
+             "modules:\n"
+             "  api-core: {id: api-001, name: Core API Layer, dependencies: []}\n"
+             "  frontend-web: {id: fe-001, name: Web Frontend, dependencies: [api-001]}\n"
+             "  analytics-core: {id: ana-001, name: Analytics, dependencies: []}\n");
+  write_file(dir / "api-core/integration-requirements.yaml",
+             "integration_requirements:\n"
+             "  testing: [ {unit_tests_passing: true} ]\n"
+             "  coordination: [ {dependent_modules_notified: true} ]\n"
+             "module: {key: api-core, registry: ../modules.yaml}\n"
+             "gates:\n  test-coverage:\n    steps: [ {name: unit, run: 'true'} ]\n");
+}
+
+TEST(PostgresStore, WorksOnADatabaseTheCheckoutSystemCreated) {
+  TempDir dir;
+  const std::string url = testing::fresh_database_url();
+  // The checkout system's own DDL, verbatim, runs first.
+  psql(url, read_file(testing::source_dir() / "tests/fixtures/checkout-system/schema.sql"));
+  psql(url,
+       "INSERT INTO module_checkouts (module_id, checked_out_by, checked_out_by_email, "
+       "estimated_completion_date, checkout_reason) VALUES "
+       "('api-001', 'Dev One', 'one@example.com', NOW() + interval '21 days', 'Initial API "
+       "development'), "
+       "('fe-001', 'Dev Two', 'two@example.com', NOW() + interval '30 days', 'Initial UI'), "
+       "('ana-001', 'Dev Three', 'three@example.com', NOW() + interval '30 days', 'Reports');"
+       "INSERT INTO module_dependencies (module_id, depends_on_module_id, dependency_type) "
+       "VALUES ('ana-001', 'api-001', 'integrates_with');");
+  write_module(dir);
+  const auto result =
+      run_command(qgate() + " check --ci --database-url '" + url + "'", dir / "api-core");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string checkout =
+      psql(url, "SELECT id FROM module_checkouts WHERE module_id = 'api-001'");
+  EXPECT_NE(result.output.find("recording against checkout " + checkout), std::string::npos);
+  EXPECT_EQ(psql(url, "SELECT checkout_id FROM qgate_runs"), checkout);
+  // fe-001 depends on api-001 in the registry, ana-001 in module_dependencies.
+  EXPECT_EQ(
+      psql(url,
+           "SELECT c.module_id || ' ' || n.notification_type || ' ' || n.recipient_email || ' ' "
+           "|| n.delivery_status FROM checkout_notifications n JOIN module_checkouts c ON "
+           "c.id = n.checkout_id ORDER BY c.module_id"),
+      "ana-001 completion three@example.com pending\nfe-001 completion two@example.com pending");
+  EXPECT_TRUE(std::regex_search(
+      result.output,
+      std::regex("dependent_modules_notified +coordination +yes +passed +notified 2")));
+  // The checkout tables are the checkout system's own: no column was added.
+  EXPECT_EQ(
+      psql(url,
+           "SELECT count(*) FROM information_schema.columns WHERE table_name = 'module_checkouts'"),
+      "15");
+  // A second passing run notifies again (it is a new run), never twice for one run.
+  ASSERT_EQ(
+      run_command(qgate() + " check --ci --database-url '" + url + "'", dir / "api-core").exit_code,
+      0);
+  EXPECT_EQ(psql(url, "SELECT count(*) FROM checkout_notifications"), "4");
+  EXPECT_EQ(psql(url, "SELECT count(DISTINCT (checkout_id, message)) FROM checkout_notifications"),
+            "4");
+}
+
+TEST(PostgresStore, CreatesTheCheckoutTablesWhereAbsentAndTheyTakeTheCheckoutSystemsWrites) {
+  const std::string url = testing::fresh_database_url();
+  const auto migrated = run_command(qgate() + " db migrate --database-url '" + url + "'", "/");
+  ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
+  // What the checkout system's API does: check out, update progress, complete, notify.
+  psql(url,
+       "INSERT INTO module_checkouts (module_id, checked_out_by, checked_out_by_email, "
+       "estimated_completion_date, checkout_reason, notes, blocking_issues) VALUES "
+       "('api-001', 'Dev One', 'one@example.com', NOW() + interval '21 days', 'Bug fix', 'n', "
+       "ARRAY['waiting for db-001']);"
+       "UPDATE module_checkouts SET progress_percentage = 75, last_progress_update = NOW();"
+       "UPDATE module_checkouts SET status = 'completed', actual_completion_date = NOW();"
+       "INSERT INTO checkout_notifications (checkout_id, notification_type, recipient_email, "
+       "message) "
+       "SELECT id, 'completion', checked_out_by_email, 'done' FROM module_checkouts;");
+  EXPECT_EQ(psql(url,
+                 "SELECT status || ' ' || progress_percentage || ' ' || blocking_issues[1] FROM "
+                 "module_checkouts"),
+            "completed 75 waiting for db-001");
+  EXPECT_THROW(psql(url, "UPDATE module_checkouts SET progress_percentage = 101"),
+               std::runtime_error);
+  const auto status = run_command(qgate() + " db status --database-url '" + url + "'", "/");
+  EXPECT_EQ(status.output, "migration 1: applied\nmigration 2: applied\n");
+  EXPECT_EQ(run_command(qgate() + " db migrate --database-url '" + url + "'", "/")
+                    .output.find("up to date") != std::string::npos,
+            true);
+}
+
+TEST(PostgresStore, NamedCheckoutMustExistAndBelongToTheModule) {
+  TempDir dir;
+  const std::string url = testing::fresh_database_url();
+  write_module(dir);
+  run_command(qgate() + " db migrate --database-url '" + url + "'", "/");
+  psql(url,
+       "INSERT INTO module_checkouts (id, module_id, checked_out_by, checked_out_by_email, "
+       "estimated_completion_date) VALUES ('11111111-2222-4333-8444-555555555555', 'fe-001', 'Dev "
+       "Two', "
+       "'two@example.com', NOW())");
+  auto result = run_command(qgate() + " check --ci --database-url '" + url +
+                                "' --checkout 00000000-0000-4000-8000-000000000000",
+                            dir / "api-core");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("no such checkout"), std::string::npos);
+  result = run_command(qgate() + " check --ci --database-url '" + url +
+                           "' --checkout 11111111-2222-4333-8444-555555555555",
+                       dir / "api-core");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("is a checkout of module fe-001, not of api-001"),
+            std::string::npos);
+  EXPECT_EQ(psql(url, "SELECT count(*) FROM qgate_runs"), "0");
+  // Without an active checkout the run is recorded without one, and says so.
+  result = run_command(qgate() + " check --ci --database-url '" + url + "'", dir / "api-core");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("has no active checkout"), std::string::npos);
+  EXPECT_EQ(
+      psql(url, "SELECT count(*) FROM qgate_runs WHERE checkout_id IS NULL AND status = 'passed'"),
+      "1");
+}
+
+TEST(PostgresStore, RedactsThePasswordOfADatabaseUrl) {
+  EXPECT_EQ(redact_database_url("postgresql://qgate:s3cret@db.example:5432/qgate"),
+            "postgresql://qgate:***@db.example:5432/qgate");
+  EXPECT_EQ(redact_database_url("host=/tmp user=qgate password=s3cret dbname=q"),
+            "host=/tmp user=qgate password=*** dbname=q");
+  EXPECT_EQ(redact_database_url("postgresql:///q?host=/tmp&password=s3cret&user=u"),
+            "postgresql:///q?host=/tmp&password=***&user=u");
+  EXPECT_EQ(redact_database_url("postgresql:///q?host=/tmp"), "postgresql:///q?host=/tmp");
+}
+
+}  // namespace
+}  // namespace qgate
