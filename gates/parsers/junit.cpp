@@ -1,0 +1,284 @@
+#include "gates/parsers/junit.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "gates/parsers/xml_input.hpp"
+
+// The totals of a report are counted from its test cases, not taken from the
+// tools' attributes, because the tools disagree on what those attributes
+// count (GoogleTest counts disabled tests in `tests` but not in `skipped`,
+// ctest counts tests it could not start as `skipped`, pytest subtracts a test
+// that both failed and errored). Where a tool leaves something out of the
+// cases, or writes a case ambiguously, the reader settles it as the tool
+// meant (tests/fixtures/junit/README.md lists each case).
+
+namespace qgate {
+namespace {
+
+// Suites nested deeper than this are taken as a hostile file rather than a
+// real report (and would otherwise exhaust the stack).
+constexpr int kMaxSuiteDepth = 200;
+
+// Messages are kept to their first line, and not to more than this.
+constexpr std::size_t kMaxMessageLength = 1000;
+
+std::string_view trim(std::string_view text) {
+  const std::size_t begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return {};
+  const std::size_t end = text.find_last_not_of(" \t\r\n");
+  return text.substr(begin, end - begin + 1);
+}
+
+std::string first_line(std::string_view text) {
+  text = trim(text);
+  std::string_view line = trim(text.substr(0, text.find('\n')));
+  return std::string(line.substr(0, kMaxMessageLength));
+}
+
+// Returns the text of `element`: its PCDATA and CDATA children joined, as
+// GoogleTest splits a message holding "]]>" over several CDATA sections.
+std::string element_text(pugi::xml_node element) {
+  std::string text;
+  for (pugi::xml_node child : element.children()) {
+    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata)
+      text += child.value();
+  }
+  return std::string(trim(text));
+}
+
+std::optional<long long> count_attribute(pugi::xml_node node, const char* name) {
+  const pugi::xml_attribute attribute = node.attribute(name);
+  if (!attribute) return std::nullopt;
+  const std::string_view text = trim(attribute.value());
+  long long value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+class JunitReader {
+ public:
+  explicit JunitReader(const XmlReport& xml) : xml_(xml) {}
+
+  // Reads the cases of `suite` and the suites nested in it into report_;
+  // returns the suite's time (its own attribute, else the sum of its parts).
+  double read_suite(pugi::xml_node suite, const std::string& suite_name, int depth);
+  // Counts the totals from the cases and finishes the report.
+  TestReport finish(pugi::xml_node root, double time_s);
+
+ private:
+  TestCase read_case(pugi::xml_node node, const std::string& suite_name) const;
+  // Returns the `time` attribute of `node` in seconds, if it has one.
+  std::optional<double> time_of(pugi::xml_node node) const;
+  void settle_todo_cases(pugi::xml_node suite, std::size_t first_case);
+
+  const XmlReport& xml_;
+  TestReport report_;
+};
+
+std::optional<double> JunitReader::time_of(pugi::xml_node node) const {
+  const pugi::xml_attribute attribute = node.attribute("time");
+  if (!attribute) return std::nullopt;
+  std::string text(trim(attribute.value()));
+  if (text.empty()) return std::nullopt;
+  // Maven Surefire once wrote times of a second or more with a thousands
+  // separator ("1,234.5").
+  std::erase(text, ',');
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
+      value < 0)
+    throw ReportError(xml_.file(), xml_.where(node) + ": time \"" + attribute.value() + "\" of <" +
+                                       node.name() + "> is not a number of seconds");
+  return value;
+}
+
+TestCase JunitReader::read_case(pugi::xml_node node, const std::string& suite_name) const {
+  TestCase test;
+  test.suite = suite_name;
+  test.classname = node.attribute("classname").value();
+  const pugi::xml_attribute name = node.attribute("name");
+  if (!name) throw ReportError(xml_.file(), xml_.where(node) + ": <testcase> has no name");
+  test.name = name.value();
+  test.time_s = time_of(node).value_or(0.0);
+
+  std::string skip_message;
+  for (pugi::xml_node child : node.children()) {
+    if (child.type() != pugi::node_element) continue;
+    const std::string_view tag = child.name();
+    const bool failed = tag == "failure";
+    if (!failed && tag != "error" && tag != "skipped") continue;
+    const std::string attribute = child.attribute("message").value();
+    const std::string text = element_text(child);
+    const std::string message = first_line(attribute.empty() ? text : attribute);
+    const std::string details = text.empty() ? std::string(trim(attribute)) : text;
+    if (tag == "skipped") {
+      if (test.outcome != TestCase::Outcome::passed) continue;
+      test.outcome = TestCase::Outcome::skipped;
+      test.message = message;
+      test.details = details;
+      skip_message = attribute;
+      continue;
+    }
+    if (test.outcome == TestCase::Outcome::failed || test.outcome == TestCase::Outcome::error) {
+      // jest-junit writes one <failure> per failure message of a test.
+      if (!details.empty()) test.details += "\n\n" + details;
+      continue;
+    }
+    test.outcome = failed ? TestCase::Outcome::failed : TestCase::Outcome::error;
+    test.message = message;
+    test.details = details;
+  }
+
+  const std::string_view status = node.attribute("status").value();
+  if (test.outcome == TestCase::Outcome::skipped && status == "notrun" &&
+      !node.attribute("result") && !skip_message.empty() && !starts_with(skip_message, "SKIP_")) {
+    // ctest writes a test it could not start ("Unable to find executable",
+    // "Required Files Missing") as not run and skipped, yet counts it as
+    // failed; only SKIP_RETURN_CODE and SKIP_REGULAR_EXPRESSION are skips.
+    test.outcome = TestCase::Outcome::error;
+  } else if (test.outcome == TestCase::Outcome::passed &&
+             (status == "notrun" || status == "disabled")) {
+    // A disabled test: GoogleTest writes status="notrun" result="suppressed"
+    // and ctest status="disabled", both with no child element.
+    test.outcome = TestCase::Outcome::skipped;
+    test.message =
+        status == "disabled" || node.attribute("result").value() == std::string("suppressed")
+            ? "disabled"
+            : "not run";
+  }
+  return test;
+}
+
+// A test that fails and then errors in teardown is written by pytest as two
+// adjacent cases of the same name, the second holding the <error>: one test.
+bool continues_previous(const TestCase& previous, const TestCase& next) {
+  return next.outcome == TestCase::Outcome::error &&
+         (previous.outcome == TestCase::Outcome::failed ||
+          previous.outcome == TestCase::Outcome::error) &&
+         previous.name == next.name && previous.classname == next.classname &&
+         previous.suite == next.suite;
+}
+
+// jest-junit writes a test.todo as a bare case with time="0" that its suite's
+// `tests` leaves out. When the surplus of listed cases over `tests` is exactly
+// the number of such bare cases, they are the todos and were not run.
+void JunitReader::settle_todo_cases(pugi::xml_node suite, std::size_t first_case) {
+  const auto declared_tests = count_attribute(suite, "tests");
+  const auto declared_skipped = count_attribute(suite, "skipped");
+  if (!declared_tests || !declared_skipped) return;
+  const auto listed = static_cast<long long>(report_.cases.size() - first_case);
+  const long long surplus = listed - *declared_tests;
+  if (surplus <= 0) return;
+  long long skipped = 0;
+  std::vector<std::size_t> bare;
+  for (std::size_t i = first_case; i < report_.cases.size(); ++i) {
+    const TestCase& test = report_.cases[i];
+    if (test.outcome == TestCase::Outcome::skipped) ++skipped;
+    if (test.outcome == TestCase::Outcome::passed && test.time_s == 0) bare.push_back(i);
+  }
+  if (skipped != *declared_skipped || static_cast<long long>(bare.size()) != surplus) return;
+  for (std::size_t i : bare) {
+    report_.cases[i].outcome = TestCase::Outcome::skipped;
+    report_.cases[i].message = "todo";
+  }
+}
+
+double JunitReader::read_suite(pugi::xml_node suite, const std::string& suite_name, int depth) {
+  if (depth > kMaxSuiteDepth)
+    throw ReportError(xml_.file(), xml_.where(suite) + ": test suites nested more than " +
+                                       std::to_string(kMaxSuiteDepth) + " deep");
+  const std::size_t first_case = report_.cases.size();
+  bool has_nested_suites = false;
+  bool previous_is_case = false;
+  double parts_time = 0;
+  for (pugi::xml_node child : suite.children()) {
+    if (child.type() != pugi::node_element) continue;
+    const std::string_view tag = child.name();
+    if (tag == "testsuite" || tag == "testsuites") {
+      has_nested_suites = true;
+      previous_is_case = false;
+      const std::string name = tag == "testsuite" ? child.attribute("name").value() : suite_name;
+      parts_time += read_suite(child, name, depth + 1);
+    } else if (tag == "testcase") {
+      TestCase test = read_case(child, suite_name);
+      parts_time += test.time_s;
+      if (previous_is_case && continues_previous(report_.cases.back(), test)) {
+        TestCase& previous = report_.cases.back();
+        if (!test.details.empty()) previous.details += "\n\n" + test.details;
+        previous.time_s += test.time_s;
+      } else {
+        report_.cases.push_back(std::move(test));
+      }
+      previous_is_case = true;
+    }
+  }
+  if (!has_nested_suites) settle_todo_cases(suite, first_case);
+  return time_of(suite).value_or(parts_time);
+}
+
+TestReport JunitReader::finish(pugi::xml_node root, double time_s) {
+  TestReport report = std::move(report_);
+  report.format = "junit";
+  report.time_s = time_s;
+  for (const TestCase& test : report.cases) {
+    switch (test.outcome) {
+      case TestCase::Outcome::passed:
+        break;
+      case TestCase::Outcome::failed:
+        ++report.failures;
+        break;
+      case TestCase::Outcome::error:
+        ++report.errors;
+        break;
+      case TestCase::Outcome::skipped:
+        ++report.skipped;
+        break;
+    }
+  }
+  report.tests = static_cast<int>(report.cases.size());
+  // mocha-junit-reporter leaves pending tests out of the file but counts them
+  // in the root's `tests` and `skipped`: they are skipped tests, unlisted.
+  const auto declared_tests = count_attribute(root, "tests");
+  const auto declared_skipped = count_attribute(root, "skipped");
+  if (declared_tests && declared_skipped && *declared_tests > report.tests) {
+    const long long unlisted = *declared_tests - report.tests;
+    if (*declared_skipped - report.skipped >= unlisted) {
+      report.tests += static_cast<int>(unlisted);
+      report.skipped += static_cast<int>(unlisted);
+    }
+  }
+  return report;
+}
+
+}  // namespace
+
+TestReport parse_junit(const std::filesystem::path& file) {
+  // Attribute whitespace is kept as written, so that a message attribute
+  // holding several lines (pytest writes them raw) keeps its first line.
+  const XmlReport xml(file, pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol);
+  const pugi::xml_node root = xml.root();
+  const std::string_view tag = root.name();
+  if (tag != "testsuites" && tag != "testsuite")
+    throw ReportError(file, std::string("not a JUnit report: the root element is <") + root.name() +
+                                ">, not <testsuites> or <testsuite>");
+  JunitReader reader(xml);
+  const double time_s =
+      reader.read_suite(root, tag == "testsuite" ? root.attribute("name").value() : "", 0);
+  return reader.finish(root, time_s);
+}
+
+bool looks_like_junit(std::string_view head) {
+  const XmlRootTag root = xml_root_tag(head);
+  return root.name == "testsuites" || root.name == "testsuite";
+}
+
+}  // namespace qgate

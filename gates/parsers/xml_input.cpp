@@ -1,0 +1,155 @@
+#include "gates/parsers/xml_input.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "gates/parsers/report.hpp"
+
+namespace qgate {
+namespace {
+
+std::string read_whole_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ReportError(file, std::string("cannot be read: ") + std::strerror(errno));
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  std::string text;
+  if (!ec) text.reserve(static_cast<std::size_t>(size));
+  text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (in.bad()) throw ReportError(file, "read error");
+  return text;
+}
+
+// Counts lines up to `offset` of the file on disk: the in-place parse has
+// rewritten the buffer (escapes decoded, terminators written), and an error is
+// rare enough to read the file again.
+std::pair<long, long> line_and_column(const std::filesystem::path& file, std::ptrdiff_t offset) {
+  std::ifstream in(file, std::ios::binary);
+  long line = 1;
+  long column = 1;
+  char c = 0;
+  for (std::ptrdiff_t i = 0; i < offset && in.get(c); ++i) {
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+bool is_blank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+std::string_view trim_end(std::string_view text) {
+  const std::size_t end = text.find_last_not_of(" \t\r\n");
+  return end == std::string_view::npos ? std::string_view() : text.substr(0, end + 1);
+}
+
+bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+// Returns whether `text` (trimmed) ends where a whole document does: with the
+// end tag of `root`, or with `root` itself closed as an empty element, and
+// nothing but comments and processing instructions after it. A file that
+// fails to parse and does not is a truncated file rather than a malformed one.
+bool ends_its_root(std::string_view text, std::string_view root) {
+  if (root.empty()) return false;
+  for (;;) {
+    if (ends_with(text, "-->")) {
+      const std::size_t open = text.rfind("<!--");
+      if (open == std::string_view::npos) return false;
+      text = trim_end(text.substr(0, open));
+    } else if (ends_with(text, "?>")) {
+      const std::size_t open = text.rfind("<?");
+      if (open == std::string_view::npos) return false;
+      text = trim_end(text.substr(0, open));
+    } else {
+      break;
+    }
+  }
+  if (!ends_with(text, ">")) return false;
+  text = trim_end(text.substr(0, text.size() - 1));
+  if (ends_with(text, "</" + std::string(root))) return true;
+  // An empty root: its start tag is the last tag of the file.
+  const XmlRootTag tag = xml_root_tag(text);
+  return ends_with(text, "/") && !tag.name.empty() &&
+         tag.attributes.data() + tag.attributes.size() == text.data() + text.size();
+}
+
+}  // namespace
+
+XmlReport::XmlReport(const std::filesystem::path& file, unsigned options) : file_(file) {
+  buffer_ = read_whole_file(file);
+  size_ = buffer_.size();
+  // Taken before parsing: the in-place parse rewrites the buffer.
+  std::string_view text = trim_end(buffer_);
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  const std::size_t start = text.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) throw ReportError(file, "the file is empty");
+  if (text[start] != '<') throw ReportError(file, "not XML: it does not start with '<'");
+  const XmlRootTag root = xml_root_tag(text);
+  const bool complete = ends_its_root(text, root.name);
+  const std::size_t content_size = static_cast<std::size_t>(text.end() - buffer_.data());
+
+  const pugi::xml_parse_result result =
+      document_.load_buffer_inplace(buffer_.data(), buffer_.size(), options);
+  if (result) return;
+  const auto [line, column] = line_and_column(file, result.offset);
+  const std::string at = "line " + std::to_string(line) + ", column " + std::to_string(column);
+  if (!complete || static_cast<std::size_t>(result.offset) + 1 >= content_size)
+    throw ReportError(file, "truncated: the XML ends at line " +
+                                std::to_string(line_and_column(file, content_size).first) +
+                                " before its root element is closed (" + result.description() +
+                                " at " + at + ")");
+  throw ReportError(file, "not well-formed XML at " + at + ": " + result.description());
+}
+
+std::string XmlReport::where(pugi::xml_node node) const {
+  const std::ptrdiff_t offset = node.offset_debug();
+  if (offset < 0) return "";
+  return "line " + std::to_string(line_and_column(file_, offset).first);
+}
+
+XmlRootTag xml_root_tag(std::string_view head) {
+  std::size_t i = 0;
+  if (head.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
+  while (i < head.size()) {
+    const std::size_t lt = head.find('<', i);
+    if (lt == std::string_view::npos || !is_blank(head.substr(i, lt - i))) return {};
+    const std::string_view rest = head.substr(lt);
+    std::string_view end_marker;
+    if (rest.substr(0, 4) == "<!--") {
+      end_marker = "-->";
+    } else if (rest.substr(0, 2) == "<?") {
+      end_marker = "?>";
+    } else if (rest.substr(0, 2) == "<!") {
+      end_marker = ">";  // a DOCTYPE without an internal subset
+    }
+    if (!end_marker.empty()) {
+      const std::size_t end = head.find(end_marker, lt + 2);
+      if (end == std::string_view::npos) return {};
+      i = end + end_marker.size();
+      continue;
+    }
+    std::size_t name_end = lt + 1;
+    while (name_end < head.size() && std::strchr(" \t\r\n/>", head[name_end]) == nullptr)
+      ++name_end;
+    XmlRootTag tag;
+    tag.name = head.substr(lt + 1, name_end - lt - 1);
+    const std::size_t tag_end = head.find('>', name_end);
+    tag.attributes = head.substr(
+        name_end, tag_end == std::string_view::npos ? std::string_view::npos : tag_end - name_end);
+    return tag;
+  }
+  return {};
+}
+
+}  // namespace qgate
