@@ -1,0 +1,51 @@
+#pragma once
+// What the findings, audit and benchmark parser tests share: where the
+// fixtures are, how to make broken copies of them, and how to check the
+// ReportError a parser throws.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "gates/parsers/report.hpp"
+#include "tests/test_support.hpp"
+
+namespace qgate::testing {
+
+// Returns the path of tests/fixtures/`relative`.
+inline std::filesystem::path fixture_path(const std::string& relative) {
+  return source_dir() / "tests/fixtures" / relative;
+}
+
+// Writes `text` as `name` in `dir` and returns its path.
+inline std::filesystem::path write_in(const TempDir& dir, const std::string& name,
+                                      const std::string& text) {
+  write_file(dir / name, text);
+  return dir / name;
+}
+
+// Writes the first `bytes` of `source` into `dir`, as a writer killed mid-way
+// leaves a report, and returns its path.
+inline std::filesystem::path truncated_copy(const TempDir& dir, const std::filesystem::path& source,
+                                            std::size_t bytes) {
+  return write_in(dir, "truncated-" + std::to_string(bytes) + "-" + source.filename().string(),
+                  read_file(source).substr(0, bytes));
+}
+
+// Expects `parse(file)` to throw a ReportError whose file is `file` and whose
+// message names it and contains `problem`.
+template <typename Parse>
+void expect_report_error(Parse parse, const std::filesystem::path& file,
+                         const std::string& problem) {
+  try {
+    parse(file);
+    ADD_FAILURE() << "no error for " << file;
+  } catch (const ReportError& e) {
+    EXPECT_EQ(e.file(), file);
+    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(problem), std::string::npos)
+        << "expected \"" << problem << "\" in: " << e.what();
+  }
+}
+
+}  // namespace qgate::testing
