@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "gates/report_checks.hpp"
 #include "reporters/console.hpp"
 #include "runner/config.hpp"
 #include "runner/git_info.hpp"
@@ -54,9 +55,10 @@ void mask_run(RunResult& run, const SecretMasker& masker) {
 // Records the gates as they finish and forwards progress to the console.
 class RunRecorder : public SchedulerObserver {
  public:
-  RunRecorder(const RunPlan& plan, const BuiltinOutcomes& builtins, const SecretMasker& masker,
-              RunResult& run, Store& store, ConsoleReporter& console)
-      : plan_(plan),
+  RunRecorder(const Config& config, const RunPlan& plan, const BuiltinOutcomes& builtins,
+              const SecretMasker& masker, RunResult& run, Store& store, ConsoleReporter& console)
+      : config_(config),
+        plan_(plan),
         builtins_(builtins),
         masker_(masker),
         run_(run),
@@ -93,10 +95,25 @@ class RunRecorder : public SchedulerObserver {
   }
 
   const std::vector<StepResult>& results() const { return results_; }
+  const BuiltinOutcomes& reports() const { return reports_; }
 
  private:
   void record(std::size_t g) {
-    GateResult gate = judge_gate(plan_.gates[g], results_, builtins_);
+    const PlannedGate& planned = plan_.gates[g];
+    std::vector<Metric> metrics;
+    const GateConfig* config = config_.gate(planned.name);
+    // Reports are read once the steps that write them are done, unless the
+    // run was stopped (a cancelled step wrote nothing to judge).
+    const bool stopped =
+        std::any_of(planned.steps.begin(), planned.steps.end(),
+                    [&](std::size_t i) { return results_[i].status == Status::cancelled; });
+    if (config != nullptr && !config->reports.empty() && !stopped) {
+      ReportVerdict verdict = judge_reports(*config, config_.module_dir);
+      metrics = std::move(verdict.metrics);
+      reports_[planned.name] = std::move(verdict.outcome);
+    }
+    GateResult gate = judge_gate(planned, results_, builtins_, reports_);
+    gate.metrics.insert(gate.metrics.end(), metrics.begin(), metrics.end());
     RunResult masked;
     masked.gates.push_back(std::move(gate));
     mask_run(masked, masker_);
@@ -104,8 +121,10 @@ class RunRecorder : public SchedulerObserver {
     store_.record_gate(run_.id, run_.gates.back());
   }
 
+  const Config& config_;
   const RunPlan& plan_;
   const BuiltinOutcomes& builtins_;
+  BuiltinOutcomes reports_;  // the report verdict of each gate that has reports
   const SecretMasker& masker_;
   RunResult& run_;
   Store& store_;
@@ -118,8 +137,8 @@ class RunRecorder : public SchedulerObserver {
 RetryBudget retry_budget_from_environment() {
   RetryBudget budget;
   if (const char* seconds = std::getenv("QGATE_DB_RETRY_SECONDS")) {
-    budget.total = std::chrono::milliseconds(
-        static_cast<long long>(std::max(0.0, std::atof(seconds)) * 1000));
+    budget.total =
+        std::chrono::milliseconds(static_cast<long long>(std::max(0.0, std::atof(seconds)) * 1000));
   }
   return budget;
 }
@@ -137,7 +156,8 @@ int resolve_checkout(const CheckOptions& options, const Config& config, Store& s
   if (!options.checkout_id.empty()) {
     const auto checkout = checkouts->find_checkout(options.checkout_id);
     if (!checkout) {
-      err << "qgate: --checkout " << options.checkout_id << ": no such checkout in module_checkouts\n";
+      err << "qgate: --checkout " << options.checkout_id
+          << ": no such checkout in module_checkouts\n";
       return kExitUsage;
     }
     if (checkout->module_id != config.module.id) {
@@ -163,8 +183,9 @@ int resolve_checkout(const CheckOptions& options, const Config& config, Store& s
 // notification for each active checkout of a module depending on this one,
 // and gives dependent_modules_notified its verdict.
 void notify_dependents(const Config& config, Store& store, RunResult& run) {
-  auto it = std::find_if(run.requirements.begin(), run.requirements.end(),
-                         [](const RequirementResult& r) { return r.name == "dependent_modules_notified"; });
+  auto it = std::find_if(
+      run.requirements.begin(), run.requirements.end(),
+      [](const RequirementResult& r) { return r.name == "dependent_modules_notified"; });
   RequirementResult* requirement = it == run.requirements.end() ? nullptr : &*it;
   bool others_passed = true;
   for (const auto& r : run.requirements) {
@@ -174,8 +195,9 @@ void notify_dependents(const Config& config, Store& store, RunResult& run) {
   if (checkouts == nullptr) {
     if (requirement != nullptr) {
       requirement->status = Status::not_configured;
-      requirement->message = "needs the PostgreSQL store (--database-url or QGATE_DATABASE_URL): "
-                             "notifications are rows of checkout_notifications";
+      requirement->message =
+          "needs the PostgreSQL store (--database-url or QGATE_DATABASE_URL): "
+          "notifications are rows of checkout_notifications";
     }
     return;
   }
@@ -317,10 +339,11 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     SchedulerOptions scheduler_options;
     scheduler_options.jobs = jobs;
     scheduler_options.fail_fast = options.fail_fast;
-    RunRecorder recorder(plan, builtins, masker, run, *store, console);
+    RunRecorder recorder(config, plan, builtins, masker, run, *store, console);
     const ScheduleOutcome outcome = run_steps(plan.steps, scheduler_options, masker, &recorder);
 
-    run.requirements = judge_requirements(config, plan, outcome.results, builtins);
+    run.requirements =
+        judge_requirements(config, plan, outcome.results, builtins, recorder.reports());
     mask_run(run, masker);
     run.finished_at = utc_now_iso8601();
     run.duration_s =

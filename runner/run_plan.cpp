@@ -111,7 +111,7 @@ RunPlan make_plan(const Config& config, const PlanContext& context) {
 }
 
 GateResult judge_gate(const PlannedGate& gate, const std::vector<StepResult>& step_results,
-                      const BuiltinOutcomes& builtins) {
+                      const BuiltinOutcomes& builtins, const BuiltinOutcomes& reports) {
   GateResult result;
   result.name = gate.name;
   result.required = gate.required;
@@ -135,6 +135,12 @@ GateResult judge_gate(const PlannedGate& gate, const std::vector<StepResult>& st
     result.findings.insert(result.findings.end(), it->second.findings.begin(),
                            it->second.findings.end());
   }
+  const auto report = reports.find(gate.name);
+  if (report != reports.end()) {
+    statuses.push_back(report->second.status);
+    result.findings.insert(result.findings.end(), report->second.findings.begin(),
+                           report->second.findings.end());
+  }
   if (statuses.empty()) {
     const bool review = gate.name == "review";
     result.status = review ? Status::skipped : Status::not_configured;
@@ -153,13 +159,18 @@ GateResult judge_gate(const PlannedGate& gate, const std::vector<StepResult>& st
     message += std::to_string(checks - failed_checks) + "/" + std::to_string(checks) +
                " built-in checks passed";
   }
+  if (report != reports.end()) {
+    if (!message.empty()) message += ", ";
+    message += "reports " + std::string(is_failure(report->second.status) ? "failed" : "passed");
+  }
   result.message = message;
   return result;
 }
 
 std::vector<RequirementResult> judge_requirements(const Config& config, const RunPlan& plan,
                                                   const std::vector<StepResult>& step_results,
-                                                  const BuiltinOutcomes& builtins) {
+                                                  const BuiltinOutcomes& builtins,
+                                                  const BuiltinOutcomes& reports) {
   std::vector<RequirementResult> out;
   for (const auto& requirement : config.requirements) {
     const RequirementInfo* info = find_requirement(requirement.name);
@@ -184,6 +195,11 @@ std::vector<RequirementResult> judge_requirements(const Config& config, const Ru
         statuses.push_back(it->second.status);
         (is_failure(it->second.status) ? failures : passes).push_back(it->second.message);
       }
+    }
+    // The reports of the gate count for each of its requirements.
+    if (auto it = reports.find(result.gate); it != reports.end()) {
+      statuses.push_back(it->second.status);
+      (is_failure(it->second.status) ? failures : passes).push_back(it->second.message);
     }
     if (statuses.empty()) {
       if (requirement.name == "code_review_approved") {

@@ -43,14 +43,17 @@ RunPlan make_plan(const Config& config, const PlanContext& context);
 // Built-in check outcomes by requirement name.
 using BuiltinOutcomes = std::map<std::string, CheckOutcome>;
 
-// Returns the verdict on gate `gate` from its steps and built-in checks.
+// Returns the verdict on gate `gate` from its steps, built-in checks and
+// report verdicts (`reports`, by gate name).
 GateResult judge_gate(const PlannedGate& gate, const std::vector<StepResult>& step_results,
-                      const BuiltinOutcomes& builtins);
+                      const BuiltinOutcomes& builtins, const BuiltinOutcomes& reports = {});
 
-// Returns the verdict on every requirement of the checklist.
+// Returns the verdict on every requirement of the checklist (a gate's
+// report verdict counts for each of its requirements).
 std::vector<RequirementResult> judge_requirements(const Config& config, const RunPlan& plan,
                                                   const std::vector<StepResult>& step_results,
-                                                  const BuiltinOutcomes& builtins);
+                                                  const BuiltinOutcomes& builtins,
+                                                  const BuiltinOutcomes& reports = {});
 
 // Returns the exit code of `qgate check` for these verdicts: 0 when every
 // required requirement passed or was skipped, else 1.

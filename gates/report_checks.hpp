@@ -1,0 +1,26 @@
+#pragma once
+// Judges the report files a gate's steps wrote (JUnit, coverage, findings,
+// dependency audits, benchmarks) against the gate's thresholds.
+#include <filesystem>
+#include <vector>
+
+#include "gates/builtin_check.hpp"
+#include "runner/config.hpp"
+
+namespace qgate {
+
+// The verdict on a gate's reports.
+struct ReportVerdict {
+  CheckOutcome outcome;         // passed, failed, or error for a missing or malformed report
+  std::vector<Metric> metrics;  // tests, coverage and benchmark figures
+};
+
+// Reads every report of `gate` (paths relative to `module_dir`) and judges
+// them: test reports need at least one test and no failure or error;
+// coverage needs `coverage.min_lines` percent of lines (default 80, as the
+// checkout system's --cov-fail-under) and `coverage.min_branches` if set;
+// findings and audited vulnerabilities fail at `fail_on` or above (default
+// low: only info passes); an errored benchmark fails.
+ReportVerdict judge_reports(const GateConfig& gate, const std::filesystem::path& module_dir);
+
+}  // namespace qgate

@@ -1,0 +1,82 @@
+#include "gates/report_reader.hpp"
+
+#include "gates/parsers/audit.hpp"
+#include "gates/parsers/benchmark.hpp"
+#include "gates/parsers/checkstyle.hpp"
+#include "gates/parsers/coverage.hpp"
+#include "gates/parsers/cppcheck.hpp"
+#include "gates/parsers/junit.hpp"
+#include "gates/parsers/sarif.hpp"
+#include "runner/suggest.hpp"
+
+namespace qgate {
+namespace {
+
+struct Format {
+  std::string name;
+  bool (*looks_like)(std::string_view head);
+  ParsedReport (*parse)(const std::filesystem::path& file);
+};
+
+// In detection order: the more specific shapes first (a cppcheck or
+// checkstyle file is XML too, and so is JUnit).
+const std::vector<Format>& formats() {
+  static const std::vector<Format> all = {
+      {"sarif", looks_like_sarif, [](const auto& f) -> ParsedReport { return parse_sarif(f); }},
+      {"cppcheck", looks_like_cppcheck,
+       [](const auto& f) -> ParsedReport { return parse_cppcheck(f); }},
+      {"checkstyle", looks_like_checkstyle,
+       [](const auto& f) -> ParsedReport { return parse_checkstyle(f); }},
+      {"junit", looks_like_junit, [](const auto& f) -> ParsedReport { return parse_junit(f); }},
+      {"cobertura", looks_like_cobertura,
+       [](const auto& f) -> ParsedReport { return parse_cobertura(f); }},
+      {"lcov", looks_like_lcov, [](const auto& f) -> ParsedReport { return parse_lcov(f); }},
+      {"coverage-py-json", looks_like_coverage_py_json,
+       [](const auto& f) -> ParsedReport { return parse_coverage_py_json(f); }},
+      {"go-coverprofile", looks_like_go_coverprofile,
+       [](const auto& f) -> ParsedReport { return parse_go_coverprofile(f); }},
+      {"npm-audit", looks_like_npm_audit,
+       [](const auto& f) -> ParsedReport { return parse_npm_audit(f); }},
+      {"google-benchmark", looks_like_google_benchmark,
+       [](const auto& f) -> ParsedReport { return parse_google_benchmark(f); }},
+      {"hyperfine", looks_like_hyperfine,
+       [](const auto& f) -> ParsedReport { return parse_hyperfine(f); }},
+  };
+  return all;
+}
+
+}  // namespace
+
+const std::vector<std::string>& report_format_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& format : formats()) out.push_back(format.name);
+    return out;
+  }();
+  return names;
+}
+
+ParsedReport read_report(const std::filesystem::path& file, const std::string& format) {
+  if (!format.empty()) {
+    for (const auto& known : formats()) {
+      if (known.name == format) return known.parse(file);
+    }
+    throw ReportError(file, "unknown report format '" + format + "'" +
+                                did_you_mean(format, report_format_names()));
+  }
+  const std::string head = read_report_head(file);
+  for (const auto& known : formats()) {
+    if (known.looks_like(head)) return known.parse(file);
+  }
+  if (head.empty()) throw ReportError(file, "the report is empty");
+  throw ReportError(
+      file, "not a report format qgate reads (give `format:` if it is one of: " + [] {
+        std::string list;
+        for (const auto& n : report_format_names()) {
+          list += (list.empty() ? "" : ", ") + n;
+        }
+        return list;
+      }() + ")");
+}
+
+}  // namespace qgate

@@ -1,0 +1,126 @@
+// Gates that read the reports their steps wrote, end to end through the qgate
+// binary, on fixtures real tools produced (tests/fixtures/).
+#include "gates/report_checks.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "tests/test_support.hpp"
+
+namespace qgate {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_command;
+using testing::TempDir;
+using testing::write_file;
+
+fs::path fixture(const std::string& relative) {
+  return testing::source_dir() / "tests/fixtures" / relative;
+}
+
+// A module whose step "produces" the report by copying a real tool's output.
+void write_module(const TempDir& dir, const std::string& gate, const std::string& requirement,
+                  const std::string& fixture_file, const std::string& thresholds) {
+  fs::copy_file(fixture(fixture_file), dir / "tool-output");
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements:\n  " +
+                 std::string(gate == "lint" ? "code_quality" : "testing") + ": [ {" + requirement +
+                 ": true} ]\ngates:\n  " + gate +
+                 ":\n    steps: [ {name: tool, run: 'cp tool-output out/report'} ]\n"
+                 "    reports: [out/report]\n" +
+                 thresholds);
+  fs::create_directories(dir / "out");
+}
+
+std::string qgate() { return "'" + testing::qgate_binary().string() + "'"; }
+
+TEST(ReportGates, FailingTestInAGoogleTestReportFailsUnitTests) {
+  TempDir dir;
+  write_module(dir, "test-coverage", "unit_tests_passing", "junit/gtest.xml", "");
+  const auto result = run_command(qgate() + " check --ci", dir.path());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_TRUE(std::regex_search(result.output,
+                                std::regex("unit_tests_passing +test-coverage +yes +failed "
+                                           ".*out/report: [0-9]+ tests, [1-9][0-9]* failed")))
+      << result.output;
+}
+
+TEST(ReportGates, CoverageBelowTheThresholdFailsAndAbovePasses) {
+  {
+    TempDir dir;  // gcovr measured 63.6 % of lines; the default minimum is 80 %
+    write_module(dir, "test-coverage", "unit_tests_passing", "coverage/gcovr.xml", "");
+    const auto result = run_command(qgate() + " check --ci", dir.path());
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("63.6% of lines (minimum 80.0%)"), std::string::npos)
+        << result.output;
+  }
+  {
+    TempDir dir;
+    write_module(dir, "test-coverage", "unit_tests_passing", "coverage/gcovr.xml",
+                 "    coverage: {min_lines: 60}\n");
+    const auto result = run_command(qgate() + " check --ci --report json=r.json", dir.path());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    const std::string json = testing::read_file(dir / "r.json");
+    EXPECT_NE(json.find("\"coverage.lines\""), std::string::npos);
+  }
+}
+
+TEST(ReportGates, LintFindingsFailAtOrAboveTheSetSeverity) {
+  {
+    TempDir dir;
+    write_module(dir, "lint", "linting_rules_followed", "findings/shellcheck.checkstyle.xml", "");
+    const auto result = run_command(qgate() + " check --ci", dir.path());
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_TRUE(std::regex_search(result.output, std::regex("out/report: [1-9][0-9]* findings")));
+  }
+  {
+    TempDir dir;  // nothing reaches critical
+    write_module(dir, "lint", "linting_rules_followed", "findings/shellcheck.checkstyle.xml",
+                 "    fail_on: critical\n");
+    const auto result = run_command(qgate() + " check --ci", dir.path());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+  }
+}
+
+TEST(ReportGates, MissingOrMalformedReportIsAnErrorNamingTheFile) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements:\n  testing: [ {unit_tests_passing: true} ]\n"
+             "gates:\n  test-coverage:\n    steps: [ {name: t, run: 'printf "
+             "\"<testsuites><testsuite\" > cut.xml'} ]\n"
+             "    reports: [cut.xml, never-written.xml, {path: cut.xml, format: jnuit}]\n");
+  const auto result = run_command(qgate() + " check --ci", dir.path());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_TRUE(
+      std::regex_search(result.output, std::regex("unit_tests_passing +test-coverage +yes +error")))
+      << result.output;
+  EXPECT_NE(result.output.find("cut.xml: "), std::string::npos);
+  EXPECT_NE(result.output.find("never-written.xml: not written by the gate's steps"),
+            std::string::npos);
+  EXPECT_NE(result.output.find("unknown report format 'jnuit' (did you mean 'junit'?)"),
+            std::string::npos);
+}
+
+TEST(ReportGates, JudgesEveryKindOfReportDirectly) {
+  GateConfig gate;
+  gate.name = "security";
+  gate.reports = {{"audit/npm-audit-stubbed-advisories.json", ""},
+                  {"audit/npm-audit-clean.json", ""},
+                  {"findings/eslint.sarif", ""},
+                  {"benchmark/google-benchmark.json", ""}};
+  const ReportVerdict verdict = judge_reports(gate, testing::source_dir() / "tests/fixtures");
+  EXPECT_EQ(verdict.outcome.status, Status::failed) << verdict.outcome.message;
+  // Exact figures of the fixtures (see their README files).
+  EXPECT_EQ(verdict.outcome.message,
+            "audit/npm-audit-stubbed-advisories.json: 5 vulnerable dependencies, 5 at or above "
+            "low; audit/npm-audit-clean.json: 0 vulnerable dependencies, 0 at or above low; "
+            "findings/eslint.sarif: 7 findings, 6 at or above low; "
+            "benchmark/google-benchmark.json: 5 benchmarks, 1 errored");
+  EXPECT_EQ(verdict.outcome.findings.size(), 12u);  // 5 vulnerabilities + 7 findings
+  EXPECT_EQ(verdict.metrics.size(), 5u);            // findings count + 4 benchmark means
+}
+
+}  // namespace
+}  // namespace qgate
