@@ -1,6 +1,6 @@
 #include "gates/parsers/audit.hpp"
 
-#include <set>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -108,7 +108,7 @@ AuditReport parse_npm_audit(const std::filesystem::path& file) {
       throw ReportError(file, where + " has no \"via\" array");
     }
     severity_of(file, text(entry, "severity"), where);  // checked even when only inherited
-    std::set<std::string> seen;
+    std::map<std::string, std::size_t> seen;            // advisory id -> index in the report
     for (const json& cause : *via) {
       // A string names the dependency this package is vulnerable through;
       // that package has its own entry with the advisory.
@@ -124,8 +124,14 @@ AuditReport parse_npm_audit(const std::filesystem::path& file) {
       vulnerability.title = text(cause, "title");
       vulnerability.url = text(cause, "url");
       vulnerability.fixed_in = fix_of(entry);
-      if (seen.insert(vulnerability.id).second) {
+      // npm lists an advisory once per vulnerable range ("<0.2.4" and
+      // ">=1.0.0 <1.2.6"): one advisory, its ranges joined.
+      const auto [index, added] = seen.emplace(vulnerability.id, report.vulnerabilities.size());
+      if (added) {
         report.vulnerabilities.push_back(std::move(vulnerability));
+      } else if (!vulnerability.version.empty()) {
+        std::string& ranges = report.vulnerabilities[index->second].version;
+        ranges += (ranges.empty() ? "" : " || ") + vulnerability.version;
       }
     }
   }

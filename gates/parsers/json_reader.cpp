@@ -5,8 +5,10 @@
 #include <cstring>
 #include <iterator>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "gates/parsers/json_skip_filter.hpp"
 #include "gates/parsers/report.hpp"
 
 namespace qgate {
@@ -19,10 +21,12 @@ struct FileCloser {
 };
 
 // A file read in fixed chunks: the input of the JSON parser, so that a large
-// report never has to be in memory at once.
+// report never has to be in memory at once. With a filter, the parser sees
+// the chunks as the filter passes them.
 class ChunkedFile {
  public:
-  explicit ChunkedFile(const std::filesystem::path& file) : path_(file), buffer_(kChunk) {
+  ChunkedFile(const std::filesystem::path& file, JsonSkipFilter* filter)
+      : path_(file), filter_(filter) {
     std::error_code ec;
     if (std::filesystem::is_directory(file, ec)) throw ReportError(file, "is a folder, not a file");
     handle_.reset(std::fopen(file.c_str(), "rb"));
@@ -32,34 +36,49 @@ class ChunkedFile {
   // Returns true when every byte has been consumed (reading the next chunk
   // if the current one is used up).
   bool at_end() {
-    if (pos_ < len_) return false;
+    if (pos_ < buffer_.size()) return false;
     return !refill();
   }
   const char& current() const { return buffer_[pos_]; }
   void advance() { ++pos_; }
-  std::size_t bytes_read() const { return total_; }
 
  private:
   static constexpr std::size_t kChunk = 1 << 20;
 
-  bool refill() {
-    if (eof_) return false;
-    len_ = std::fread(buffer_.data(), 1, buffer_.size(), handle_.get());
-    pos_ = 0;
-    total_ += len_;
-    if (len_ < buffer_.size()) {
+  // Reads up to one chunk into `into`; returns the number of bytes read.
+  std::size_t read(std::string& into) {
+    into.resize(kChunk);
+    const std::size_t got = std::fread(into.data(), 1, kChunk, handle_.get());
+    into.resize(got);
+    if (got < kChunk) {
       if (std::ferror(handle_.get())) throw ReportError(path_, "read error");
       eof_ = true;
     }
-    return len_ > 0;
+    return got;
+  }
+
+  bool refill() {
+    pos_ = 0;
+    buffer_.clear();
+    // A chunk can be all skipped value: read on until the parser has input.
+    while (!eof_ && buffer_.empty()) {
+      if (filter_ == nullptr) {
+        read(buffer_);
+      } else {
+        read(raw_);
+        const std::string problem = filter_->feed(raw_.data(), raw_.size(), buffer_);
+        if (!problem.empty()) throw ReportError(path_, "invalid JSON at " + problem);
+      }
+    }
+    return !buffer_.empty();
   }
 
   std::filesystem::path path_;
+  JsonSkipFilter* filter_;
   std::unique_ptr<std::FILE, FileCloser> handle_;
-  std::vector<char> buffer_;
+  std::string raw_;
+  std::string buffer_;
   std::size_t pos_ = 0;
-  std::size_t len_ = 0;
-  std::size_t total_ = 0;
   bool eof_ = false;
 };
 
@@ -146,7 +165,7 @@ class ThrowingSax : public nlohmann::json_sax<json> {
 
 json read_json_file(const std::filesystem::path& file) {
   reject_empty(file);
-  ChunkedFile input(file);
+  ChunkedFile input(file, nullptr);
   try {
     return json::parse(ChunkIterator(&input), ChunkIterator());
   } catch (const json::exception& e) {
@@ -154,9 +173,11 @@ json read_json_file(const std::filesystem::path& file) {
   }
 }
 
-void sax_parse_json_file(const std::filesystem::path& file, nlohmann::json_sax<json>& sax) {
+void sax_parse_json_file(const std::filesystem::path& file, nlohmann::json_sax<json>& sax,
+                         const std::vector<std::string>& skipped) {
   reject_empty(file);
-  ChunkedFile input(file);
+  JsonSkipFilter filter(skipped);
+  ChunkedFile input(file, skipped.empty() ? nullptr : &filter);
   ThrowingSax checked(file, sax);
   // A handler that stops the parse (returns false) has already thrown.
   json::sax_parse(ChunkIterator(&input), ChunkIterator(), &checked);

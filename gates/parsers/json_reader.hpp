@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -15,9 +16,11 @@ nlohmann::json read_json_file(const std::filesystem::path& file);
 
 // Streams the JSON file at `file` through `sax` in fixed-size chunks, so memory
 // does not grow with the file; throws ReportError as read_json_file() does, and
-// lets the ReportErrors that `sax` throws through.
-void sax_parse_json_file(const std::filesystem::path& file,
-                         nlohmann::json_sax<nlohmann::json>& sax);
+// lets the ReportErrors that `sax` throws through. The values of members named
+// in `skipped` (at any depth) reach `sax` as null: only their brackets are
+// checked, which is many times faster than parsing them.
+void sax_parse_json_file(const std::filesystem::path& file, nlohmann::json_sax<nlohmann::json>& sax,
+                         const std::vector<std::string>& skipped = {});
 
 // Returns the first `limit` bytes of `file`, or "" if it cannot be read: what
 // the looks_like_* detectors are given.

@@ -98,6 +98,10 @@ bool has_scheme(const std::string& uri) {
   });
 }
 
+bool is_absolute(const std::string& uri) {
+  return has_scheme(uri) || (!uri.empty() && uri[0] == '/');
+}
+
 // Turns "file:///work/a%20b.c" into "/work/a b.c"; other URIs are only decoded.
 std::string uri_to_path(std::string uri) {
   if (uri.rfind("file://", 0) == 0) {
@@ -306,7 +310,7 @@ struct Run {
   json base_ids;
   std::vector<std::string> artifacts;  // uri of each artifact, by index
   std::vector<std::string> artifact_bases;
-  std::vector<RawResult> results;  // and error notifications, as kind "notification"
+  std::vector<RawResult> results;  // read before what they refer to
 };
 
 class RunResolver {
@@ -342,21 +346,27 @@ class RunResolver {
       uri = run_.artifacts[*artifact_index];
       if (base_id.empty()) base_id = run_.artifact_bases[*artifact_index];
     }
-    // A base that is itself relative ("src/") is part of the module path.
-    for (int depth = 0; depth < 8 && !uri.empty() && !has_scheme(uri) && uri[0] != '/' &&
-                        !base_id.empty() && run_.base_ids.is_object();
-         ++depth) {
+    if (!uri.empty() && !is_absolute(uri)) uri = base_prefix(base_id) + uri;
+    return uri_to_path(std::move(uri));
+  }
+
+  // Returns what a relative base adds in front of a relative path: a base
+  // that is itself relative ("src/", resting on another base) is part of the
+  // module path; an absolute one (the checkout folder) is not.
+  std::string base_prefix(std::string base_id) const {
+    std::string prefix;
+    for (int depth = 0; depth < 8 && !base_id.empty() && run_.base_ids.is_object(); ++depth) {
       const auto base = run_.base_ids.find(base_id);
       if (base == run_.base_ids.end() || !base->is_object()) break;
       const auto base_uri = base->find("uri");
       if (base_uri == base->end() || !base_uri->is_string()) break;
-      const std::string prefix = base_uri->get<std::string>();
-      if (has_scheme(prefix) || (!prefix.empty() && prefix[0] == '/')) break;
-      uri = prefix + uri;
+      const std::string part = base_uri->get<std::string>();
+      if (is_absolute(part)) break;
+      prefix = part + prefix;
       const auto next = base->find("uriBaseId");
       base_id = next != base->end() && next->is_string() ? next->get<std::string>() : "";
     }
-    return uri_to_path(std::move(uri));
+    return prefix;
   }
 
  private:
@@ -449,7 +459,8 @@ class RunResolver {
 // could not parse (eslint reports it as an error notification) is an error
 // in the module, not a remark about the tool; notifications below "error"
 // are about the run ("file ignored") and become "tool-notice" infos.
-void read_invocation(const json& invocation, const std::string& where, Run& run) {
+std::vector<RawResult> read_invocation(const json& invocation, const std::string& where) {
+  std::vector<RawResult> out;
   bool failed = false;
   for (const char* list : {"toolExecutionNotifications", "toolConfigurationNotifications"}) {
     const json* notifications = array_at(invocation, list, where);
@@ -479,7 +490,7 @@ void read_invocation(const json& invocation, const std::string& where, Run& run)
       read_location(notification, at, finding, raw.uri_base_id, raw.artifact_index);
       raw.finding = std::move(finding);
       raw.kind = "notification";
-      run.results.push_back(std::move(raw));
+      out.push_back(std::move(raw));
     }
   }
   const auto success = invocation.find("executionSuccessful");
@@ -490,8 +501,9 @@ void read_invocation(const json& invocation, const std::string& where, Run& run)
     raw.finding.severity = Severity::high;
     raw.finding.message = "the tool reports that its run did not succeed";
     raw.kind = "notification";
-    run.results.push_back(std::move(raw));
+    out.push_back(std::move(raw));
   }
+  return out;
 }
 
 // Which captured part of the log a subtree is.
@@ -527,15 +539,17 @@ bool keep_member(Part part, std::size_t depth, const std::string& key) {
 // values and turned into findings; the rest of the file is only scanned.
 class SarifHandler : public nlohmann::json_sax<json> {
  public:
-  bool null() override { return scalar(json(nullptr)); }
-  bool boolean(bool val) override { return scalar(json(val)); }
-  bool number_integer(number_integer_t val) override { return scalar(json(val)); }
-  bool number_unsigned(number_unsigned_t val) override { return scalar(json(val)); }
-  bool number_float(number_float_t val, const string_t& /*text*/) override {
-    return scalar(json(val));
+  bool null() override { return skip_scalar() || scalar(json(nullptr)); }
+  bool boolean(bool val) override { return skip_scalar() || scalar(json(val)); }
+  bool number_integer(number_integer_t val) override { return skip_scalar() || scalar(json(val)); }
+  bool number_unsigned(number_unsigned_t val) override {
+    return skip_scalar() || scalar(json(val));
   }
-  bool string(string_t& val) override { return scalar(json(std::move(val))); }
-  bool binary(binary_t& /*val*/) override { return scalar(json(nullptr)); }
+  bool number_float(number_float_t val, const string_t& /*text*/) override {
+    return skip_scalar() || scalar(json(val));
+  }
+  bool string(string_t& val) override { return skip_scalar() || scalar(json(std::move(val))); }
+  bool binary(binary_t& /*val*/) override { return skip_scalar() || scalar(json(nullptr)); }
   bool start_object(std::size_t /*elements*/) override { return open(json::value_t::object); }
   bool start_array(std::size_t /*elements*/) override { return open(json::value_t::array); }
   bool end_object() override { return close(); }
@@ -604,12 +618,18 @@ class SarifHandler : public nlohmann::json_sax<json> {
     return &slot;
   }
 
-  bool scalar(json value) {
+  // Returns true if the scalar now read is in a skipped part, before any
+  // JSON value is made of it.
+  bool skip_scalar() {
     if (skip_depth_ > 0) return true;
     if (skip_next_) {
       skip_next_ = false;
       return true;
     }
+    return false;
+  }
+
+  bool scalar(json value) {
     if (!capture_.empty()) {
       insert(std::move(value));
       return true;
@@ -726,6 +746,7 @@ class SarifHandler : public nlohmann::json_sax<json> {
     switch (part_) {
       case Part::tool:
         run_.tool = std::move(captured_);
+        resolver_.emplace(run_);
         break;
       case Part::base_ids:
         run_.base_ids = std::move(captured_);
@@ -738,10 +759,10 @@ class SarifHandler : public nlohmann::json_sax<json> {
         break;
       }
       case Part::invocation:
-        read_invocation(captured_, at, run_);
+        for (RawResult& raw : read_invocation(captured_, at)) accept(std::move(raw));
         break;
       case Part::result:
-        if (is_reported(captured_, at)) run_.results.push_back(read_result(captured_, at));
+        if (is_reported(captured_, at)) accept(read_result(captured_, at));
         break;
       case Part::none:
         break;
@@ -750,24 +771,51 @@ class SarifHandler : public nlohmann::json_sax<json> {
     part_ = Part::none;
   }
 
-  void end_run() {
-    const RunResolver resolver(run_);
-    for (RawResult& raw : run_.results) {
-      if (raw.kind == "notification") {
-        // Notifications keep the severity and rule they were given.
-        Finding finding = std::move(raw.finding);
-        finding.file = resolver.file(finding.file, raw.uri_base_id, raw.artifact_index);
-        report_.findings.push_back(std::move(finding));
-      } else {
-        report_.findings.push_back(resolver.resolve(std::move(raw)));
-      }
+  // Turns a result into a finding now if everything it refers to has been
+  // read (the tool comes first in most logs), else keeps it for the end of
+  // the run: memory then holds findings, not results.
+  void accept(RawResult raw) {
+    const bool artifact_unread = raw.finding.file.empty() && raw.artifact_index &&
+                                 *raw.artifact_index >= run_.artifacts.size();
+    if (!resolver_ || artifact_unread) {
+      run_.results.push_back(std::move(raw));
+      return;
     }
-    const std::string& name = resolver.tool_name();
+    emit(std::move(raw));
+  }
+
+  void emit(RawResult raw) {
+    // originalUriBaseIds may follow the results: note the base of a
+    // relative path until the run is complete.
+    std::string base_id = raw.finding.file.empty() ? "" : raw.uri_base_id;
+    if (is_absolute(raw.finding.file) || !run_.base_ids.is_null()) base_id.clear();
+    if (raw.kind == "notification") {
+      // Notifications keep the severity and rule they were given.
+      Finding finding = std::move(raw.finding);
+      finding.file = resolver_->file(finding.file, raw.uri_base_id, raw.artifact_index);
+      report_.findings.push_back(std::move(finding));
+    } else {
+      report_.findings.push_back(resolver_->resolve(std::move(raw)));
+    }
+    if (!base_id.empty()) unresolved_bases_.emplace_back(report_.findings.size() - 1, base_id);
+  }
+
+  void end_run() {
+    if (!resolver_) resolver_.emplace(run_);  // throws: the run has no tool
+    std::vector<std::pair<std::size_t, std::string>> bases = std::move(unresolved_bases_);
+    for (RawResult& raw : run_.results) emit(std::move(raw));
+    for (const auto& [index, base_id] : bases) {
+      std::string& file = report_.findings[index].file;
+      file = percent_decode(resolver_->base_prefix(base_id)) + file;
+    }
+    const std::string& name = resolver_->tool_name();
     if (report_.tool.empty()) {
       report_.tool = name;
     } else if (("," + report_.tool + ",").find("," + name + ",") == std::string::npos) {
       report_.tool += "," + name;
     }
+    resolver_.reset();
+    unresolved_bases_.clear();
     run_ = Run();
   }
 
@@ -781,8 +829,46 @@ class SarifHandler : public nlohmann::json_sax<json> {
   std::string version_;
   bool runs_seen_ = false;
   Run run_;
+  std::optional<RunResolver> resolver_;  // once the run's tool is read
+  // Findings whose relative path rests on a base not read yet: index, base.
+  std::vector<std::pair<std::size_t, std::string>> unresolved_bases_;
   FindingsReport report_;
 };
+
+// Members of a SARIF log that no gate reads, wherever they are: code flows,
+// stacks, graphs and embedded file contents are most of a large log, and are
+// only bracket-checked instead of parsed.
+const std::vector<std::string>& unread_members() {
+  static const std::vector<std::string> names = {"codeFlows",
+                                                 "relatedLocations",
+                                                 "stacks",
+                                                 "graphs",
+                                                 "graphTraversals",
+                                                 "fixes",
+                                                 "attachments",
+                                                 "webRequest",
+                                                 "webResponse",
+                                                 "provenance",
+                                                 "snippet",
+                                                 "contextRegion",
+                                                 "logicalLocations",
+                                                 "fullDescription",
+                                                 "help",
+                                                 "relationships",
+                                                 "taxonomies",
+                                                 "threadFlowLocations",
+                                                 "contents",
+                                                 "hashes",
+                                                 "conversion",
+                                                 "versionControlProvenance",
+                                                 "addresses",
+                                                 "translations",
+                                                 "policies",
+                                                 "specialLocations",
+                                                 "workItemUris",
+                                                 "externalPropertyFileReferences"};
+  return names;
+}
 
 std::string_view skip_space(std::string_view text) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
@@ -813,7 +899,7 @@ bool looks_like_sarif(std::string_view head) {
 FindingsReport parse_sarif(const std::filesystem::path& file) {
   SarifHandler handler;
   try {
-    sax_parse_json_file(file, handler);
+    sax_parse_json_file(file, handler, unread_members());
     return handler.finish();
   } catch (const Invalid& e) {
     throw ReportError(file, e.what());

@@ -255,6 +255,46 @@ TEST(SarifParser, ReadsALogWithNoResultsAsNoFindings) {
   EXPECT_TRUE(report.findings.empty());
 }
 
+TEST(SarifParser, StreamsALogLargerThanItsReadChunks) {
+  // About 6 MB, most of it code flows, across several of the 1 MB chunks the
+  // file is read in.
+  TempDir dir;
+  std::string flow = R"({"threadFlows": [{"locations": [)";
+  for (int i = 0; i < 40; ++i) {
+    flow += std::string(i ? "," : "") +
+            R"({"location": {"message": {"text": "step \"]}"}, "physicalLocation":
+               {"artifactLocation": {"uri": "src/a.c"}, "region": {"startLine": 7}}}})";
+  }
+  flow += "]}]}";
+  std::string results;
+  const int count = 1500;
+  for (int i = 0; i < count; ++i) {
+    results += std::string(i ? ",\n" : "") + R"({"ruleId": "r)" + std::to_string(i % 7) +
+               R"(", "level": "warning", "message": {"text": "finding )" + std::to_string(i) +
+               R"("}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/f)" +
+               std::to_string(i) + R"(.c"}, "region": {"startLine": )" + std::to_string(i + 1) +
+               R"(}}}], "codeFlows": [)" + flow + R"(], "partialFingerprints":
+               {"primaryLocationLineHash": "h)" +
+               std::to_string(i) + R"("}})";
+  }
+  const auto file = testing::write_in(
+      dir, "large.sarif",
+      sarif_log(R"({"tool": {"driver": {"name": "big"}}, "results": [)" + results + "]}"));
+  ASSERT_GT(std::filesystem::file_size(file), 5u << 20);
+  const FindingsReport report = parse_sarif(file);
+  ASSERT_EQ(report.findings.size(), static_cast<std::size_t>(count));
+  const Finding& last = report.findings.back();
+  EXPECT_EQ(last.rule, "r" + std::to_string((count - 1) % 7));
+  EXPECT_EQ(last.message, "finding " + std::to_string(count - 1));
+  EXPECT_EQ(last.file, "src/f" + std::to_string(count - 1) + ".c");
+  EXPECT_EQ(last.line, count);
+  EXPECT_EQ(last.fingerprint, "primaryLocationLineHash=h" + std::to_string(count - 1));
+  // A cut inside the code flows is still a truncated file.
+  const std::size_t size = std::filesystem::file_size(file);
+  expect_report_error(parse_sarif, testing::truncated_copy(dir, file, size / 2 + 17),
+                      "invalid JSON at line");
+}
+
 // --- SARIF: broken input -------------------------------------------------------
 
 TEST(SarifParser, NamesTheFileAndLineOfATruncatedLog) {
