@@ -14,11 +14,16 @@ namespace {
 std::string read_whole_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ReportError(file, std::string("cannot be read: ") + std::strerror(errno));
+  std::string text;
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
-  std::string text;
-  if (!ec) text.reserve(static_cast<std::size_t>(size));
-  text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!ec) {
+    text.resize(static_cast<std::size_t>(size));
+    in.read(text.data(), static_cast<std::streamsize>(size));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+  }
+  // Whatever file_size did not see (a pipe, or a file still growing).
+  text.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (in.bad()) throw ReportError(file, "read error");
   return text;
 }

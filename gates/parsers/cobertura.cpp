@@ -1,0 +1,125 @@
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "gates/parsers/coverage.hpp"
+#include "gates/parsers/coverage_files.hpp"
+#include "gates/parsers/xml_input.hpp"
+
+namespace qgate {
+namespace {
+
+// Branches of one line: covered and total, from condition-coverage="50% (1/2)".
+using LineBranches = std::pair<std::int64_t, std::int64_t>;
+
+class CoberturaReader {
+ public:
+  explicit CoberturaReader(const XmlReport& xml) : xml_(xml) {}
+
+  // Reads the <lines> of one <class> into the coverage of its file.
+  void read_class(pugi::xml_node element);
+  CoverageReport finish() &&;
+
+ private:
+  std::int64_t number(pugi::xml_node line, const char* name) const;
+  LineBranches branches(pugi::xml_node line) const;
+
+  const XmlReport& xml_;
+  CoverageFiles files_;
+  // Branches per line of each file, by its path.
+  std::map<std::string, std::map<int, LineBranches>> branches_;
+};
+
+std::int64_t CoberturaReader::number(pugi::xml_node line, const char* name) const {
+  const pugi::xml_attribute attribute = line.attribute(name);
+  std::int64_t value = 0;
+  if (!attribute)
+    throw ReportError(xml_.file(), xml_.where(line) + ": <line> has no " + name + " attribute");
+  if (!parse_integer(attribute.value(), value) || value < 0)
+    throw ReportError(xml_.file(), xml_.where(line) + ": " + name + " \"" + attribute.value() +
+                                       "\" of <line> is not a whole number");
+  return value;
+}
+
+LineBranches CoberturaReader::branches(pugi::xml_node line) const {
+  const std::string_view text = line.attribute("condition-coverage").value();
+  const std::size_t open = text.find('(');
+  const std::size_t slash = text.find('/', open);
+  const std::size_t close = text.find(')', slash);
+  std::int64_t covered = 0;
+  std::int64_t total = 0;
+  if (open == std::string_view::npos || slash == std::string_view::npos ||
+      close == std::string_view::npos ||
+      !parse_integer(text.substr(open + 1, slash - open - 1), covered) ||
+      !parse_integer(text.substr(slash + 1, close - slash - 1), total) || covered < 0 ||
+      total < covered)
+    throw ReportError(xml_.file(), xml_.where(line) + ": condition-coverage \"" +
+                                       std::string(text) + "\" is not like \"50% (1/2)\"");
+  return {covered, total};
+}
+
+void CoberturaReader::read_class(pugi::xml_node element) {
+  const pugi::xml_attribute filename = element.attribute("filename");
+  if (!filename || *filename.value() == '\0')
+    throw ReportError(xml_.file(), xml_.where(element) + ": <class> has no filename");
+  FileCoverage& file = files_.at(filename.value());
+  std::map<int, LineBranches>& file_branches = branches_[file.path];
+  // Only the class's own <lines>: <methods> repeat the same lines (c8 writes
+  // both).
+  for (pugi::xml_node line : element.child("lines").children("line")) {
+    const std::int64_t number_value = number(line, "number");
+    if (number_value > std::numeric_limits<int>::max())
+      throw ReportError(xml_.file(), xml_.where(line) + ": line number out of range");
+    const int line_number = static_cast<int>(number_value);
+    const std::int64_t hits = number(line, "hits");
+    // A line named by two classes of one file is one line: the higher count
+    // is the truth, not the sum.
+    auto [it, added] = file.line_hits.try_emplace(line_number, hits);
+    if (!added) it->second = std::max(it->second, hits);
+    if (std::string_view(line.attribute("branch").value()) == "true" &&
+        line.attribute("condition-coverage")) {
+      const LineBranches found = branches(line);
+      auto [branch, branch_added] = file_branches.try_emplace(line_number, found);
+      if (!branch_added && found.first > branch->second.first) branch->second = found;
+    }
+  }
+}
+
+CoverageReport CoberturaReader::finish() && {
+  for (FileCoverage& file : files_.files()) {
+    count_line_hits(file);
+    for (const auto& [line, found] : branches_[file.path]) {
+      file.branches_covered += found.first;
+      file.branches_total += found.second;
+    }
+  }
+  return std::move(files_).finish("cobertura");
+}
+
+}  // namespace
+
+CoverageReport parse_cobertura(const std::filesystem::path& file) {
+  // Cobertura files run to hundreds of megabytes: the DOM is built in place,
+  // without the PCDATA and whitespace conversions that <line> elements never
+  // need (only escapes, for file names).
+  const XmlReport xml(file, pugi::parse_escapes);
+  const pugi::xml_node root = xml.root();
+  if (std::string_view(root.name()) != "coverage")
+    throw ReportError(file, std::string("not a Cobertura report: the root element is <") +
+                                root.name() + ">, not <coverage>");
+  if (root.attribute("clover") || root.child("project"))
+    throw ReportError(file, "a Clover report, not Cobertura");
+  CoberturaReader reader(xml);
+  for (pugi::xml_node package : root.child("packages").children("package")) {
+    for (pugi::xml_node element : package.child("classes").children("class"))
+      reader.read_class(element);
+  }
+  return std::move(reader).finish();
+}
+
+}  // namespace qgate

@@ -1,0 +1,41 @@
+#pragma once
+// What the coverage parsers share: the files of a report in the order it
+// names them, and number parsing. Not part of their interface.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "gates/parsers/report.hpp"
+
+namespace qgate {
+
+// The files of a coverage report being read, in the order the report first
+// names them.
+class CoverageFiles {
+ public:
+  // Returns the entry of `path`, created empty on first use.
+  FileCoverage& at(std::string_view path) { return files_[index_of(path)]; }
+  // Returns the index in files() of the entry of `path`, created on first use.
+  std::size_t index_of(std::string_view path);
+  // Returns the files so far, to finish each one.
+  std::vector<FileCoverage>& files() { return files_; }
+  // Returns the report in `format` with the files, and totals summed over
+  // them.
+  CoverageReport finish(std::string format) &&;
+
+ private:
+  std::vector<FileCoverage> files_;
+  std::unordered_map<std::string, std::size_t> index_;
+};
+
+// Sets lines_total and lines_covered of `file` from its line_hits.
+void count_line_hits(FileCoverage& file);
+
+// Parses all of `text` as a base-10 integer into `value`; returns false if it
+// is not one (or does not fit).
+bool parse_integer(std::string_view text, std::int64_t& value);
+
+}  // namespace qgate
