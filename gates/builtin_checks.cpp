@@ -4,17 +4,20 @@
 #include <string_view>
 #include <utility>
 
+#include "gates/coordination.hpp"
 #include "gates/documentation.hpp"
 
 namespace qgate {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, BuiltinCheck>, 5> kChecks{{
+constexpr std::array<std::pair<std::string_view, BuiltinCheck>, 7> kChecks{{
     {"module_readme_complete", &check_readme_complete},
     {"api_documentation_updated", &check_api_documented},
     {"database_schema_documented", &check_schema_documented},
     {"integration_guide_written", &check_integration_guide},
     {"breaking_changes_documented", &check_changelog_entry},
+    {"migration_scripts_provided", &check_migrations_provided},
+    {"deployment_plan_reviewed", &check_deployment_plan},
 }};
 
 }  // namespace

@@ -63,7 +63,8 @@ std::string first_line(const std::string& text) {
 
 }  // namespace
 
-GitAnswer run_git(const std::filesystem::path& dir, const std::vector<std::string>& args) {
+GitAnswer run_git(const std::filesystem::path& dir, const std::vector<std::string>& args,
+                  bool capture) {
   std::vector<std::string> words = {"git", "-C", dir.string()};
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -80,18 +81,40 @@ GitAnswer run_git(const std::filesystem::path& dir, const std::vector<std::strin
   envp.push_back(nullptr);
 
   int ends[2];
-  if (::pipe2(ends, O_CLOEXEC) != 0) return {-1, std::string("pipe: ") + std::strerror(errno)};
+  if (::pipe2(ends, O_CLOEXEC) != 0) return {-1, std::string("pipe: ") + std::strerror(errno), {}};
   UniqueFd read_end(ends[0]);
   UniqueFd write_end(ends[1]);
 
+  int out_ends[2] = {-1, -1};
+  if (capture && ::pipe2(out_ends, O_CLOEXEC) != 0) {
+    return {-1, std::string("pipe: ") + std::strerror(errno), {}};
+  }
+  UniqueFd out_read(out_ends[0]);
+  UniqueFd out_write(out_ends[1]);
+
   SpawnActions actions;
   posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  if (capture) {
+    posix_spawn_file_actions_adddup2(actions.get(), out_write.get(), STDOUT_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), STDERR_FILENO);
   pid_t pid = 0;
   const int spawned = posix_spawnp(&pid, "git", actions.get(), nullptr, argv.data(), envp.data());
   write_end.reset();
-  if (spawned != 0) return {-1, std::string("cannot run git: ") + std::strerror(spawned)};
+  out_write.reset();
+  if (spawned != 0) return {-1, std::string("cannot run git: ") + std::strerror(spawned), {}};
+
+  // git writes little to stderr: reading stdout to its end first cannot block it.
+  std::string output;
+  char chunk[8192];
+  while (capture) {
+    const ssize_t n = ::read(out_read.get(), chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (output.size() < (8u << 20)) output.append(chunk, static_cast<size_t>(n));
+  }
 
   std::string errors;
   char buffer[4096];
@@ -103,11 +126,12 @@ GitAnswer run_git(const std::filesystem::path& dir, const std::vector<std::strin
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return {-1, std::string("waitpid: ") + std::strerror(errno)};
+    if (errno != EINTR) return {-1, std::string("waitpid: ") + std::strerror(errno), {}};
   }
   GitAnswer answer;
   answer.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   answer.error_output = first_line(errors);
+  answer.output = std::move(output);
   return answer;
 }
 
