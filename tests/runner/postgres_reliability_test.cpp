@@ -239,7 +239,20 @@ TEST(PostgresReliability, KillNineAtRandomMomentsNeverLeavesAHalfWrittenRun) {
   EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_runs"), passed + interrupted);
   // The database was up all along: nothing was spooled.
   EXPECT_TRUE(files_containing(dir / ".qgate", "\"op\"").empty());
-  std::cerr << "runs: " << passed << " passed, " << interrupted << " interrupted\n";
+  // The kills fell between gate commits too, not only before the first one.
+  const std::string gates_of_interrupted = testing::psql(
+      url,
+      "SELECT string_agg(gates || ' gates: ' || runs, ', ' ORDER BY gates) FROM (SELECT gates, "
+      "count(*) AS runs FROM (SELECT (SELECT count(*) FROM qgate_gate_results g WHERE g.run_id = "
+      "r.id) AS gates FROM qgate_runs r WHERE r.status = 'interrupted') AS each_run GROUP BY "
+      "gates) AS histogram");
+  EXPECT_GE(count(url,
+                  "SELECT count(*) FROM qgate_runs r WHERE r.status = 'interrupted' AND EXISTS "
+                  "(SELECT 1 FROM qgate_gate_results g WHERE g.run_id = r.id)"),
+            1)
+      << gates_of_interrupted;
+  std::cerr << "runs: " << passed << " passed, " << interrupted << " interrupted ("
+            << gates_of_interrupted << ")\n";
 }
 
 TEST(PostgresReliability, DatabaseStoppedMidRunAndStartedAgainLosesNoResult) {
