@@ -10,6 +10,7 @@
 #include "gates/parsers/coverage.hpp"
 #include "gates/parsers/coverage_files.hpp"
 #include "gates/parsers/xml_input.hpp"
+#include "gates/parsers/xml_stream.hpp"
 
 namespace qgate {
 namespace {
@@ -19,24 +20,24 @@ using LineBranches = std::pair<std::int64_t, std::int64_t>;
 
 class CoberturaReader {
  public:
-  explicit CoberturaReader(const XmlReport& xml) : xml_(xml) {}
+  explicit CoberturaReader(const XmlStream& xml) : xml_(xml) {}
 
   // Reads the <lines> of one <class> into the coverage of its file.
   void read_class(pugi::xml_node element);
   CoverageReport finish() &&;
 
  private:
-  std::int64_t number(pugi::xml_node line, const char* name) const;
-  LineBranches branches(pugi::xml_node line) const;
+  std::int64_t number(pugi::xml_node line, pugi::xml_attribute attribute, const char* name) const;
+  LineBranches branches(pugi::xml_node line, std::string_view text) const;
 
-  const XmlReport& xml_;
+  const XmlStream& xml_;
   CoverageFiles files_;
   // Branches per line of each file, by its path.
   std::map<std::string, std::map<int, LineBranches>> branches_;
 };
 
-std::int64_t CoberturaReader::number(pugi::xml_node line, const char* name) const {
-  const pugi::xml_attribute attribute = line.attribute(name);
+std::int64_t CoberturaReader::number(pugi::xml_node line, pugi::xml_attribute attribute,
+                                     const char* name) const {
   std::int64_t value = 0;
   if (!attribute)
     throw ReportError(xml_.file(), xml_.where(line) + ": <line> has no " + name + " attribute");
@@ -46,8 +47,7 @@ std::int64_t CoberturaReader::number(pugi::xml_node line, const char* name) cons
   return value;
 }
 
-LineBranches CoberturaReader::branches(pugi::xml_node line) const {
-  const std::string_view text = line.attribute("condition-coverage").value();
+LineBranches CoberturaReader::branches(pugi::xml_node line, std::string_view text) const {
   const std::size_t open = text.find('(');
   const std::size_t slash = text.find('/', open);
   const std::size_t close = text.find(')', slash);
@@ -72,18 +72,35 @@ void CoberturaReader::read_class(pugi::xml_node element) {
   // Only the class's own <lines>: <methods> repeat the same lines (c8 writes
   // both).
   for (pugi::xml_node line : element.child("lines").children("line")) {
-    const std::int64_t number_value = number(line, "number");
+    // One pass over the attributes: looking each up by name costs more than
+    // the rest of reading a line.
+    pugi::xml_attribute number_attribute;
+    pugi::xml_attribute hits_attribute;
+    bool has_branches = false;
+    std::string_view condition_coverage;
+    for (pugi::xml_attribute attribute : line.attributes()) {
+      const std::string_view name = attribute.name();
+      if (name == "number") {
+        number_attribute = attribute;
+      } else if (name == "hits") {
+        hits_attribute = attribute;
+      } else if (name == "branch") {
+        has_branches = std::string_view(attribute.value()) == "true";
+      } else if (name == "condition-coverage") {
+        condition_coverage = attribute.value();
+      }
+    }
+    const std::int64_t number_value = number(line, number_attribute, "number");
     if (number_value > std::numeric_limits<int>::max())
       throw ReportError(xml_.file(), xml_.where(line) + ": line number out of range");
     const int line_number = static_cast<int>(number_value);
-    const std::int64_t hits = number(line, "hits");
+    const std::int64_t hits = number(line, hits_attribute, "hits");
     // A line named by two classes of one file is one line: the higher count
     // is the truth, not the sum.
     auto [it, added] = file.line_hits.try_emplace(line_number, hits);
     if (!added) it->second = std::max(it->second, hits);
-    if (std::string_view(line.attribute("branch").value()) == "true" &&
-        line.attribute("condition-coverage")) {
-      const LineBranches found = branches(line);
+    if (has_branches && !condition_coverage.empty()) {
+      const LineBranches found = branches(line, condition_coverage);
       auto [branch, branch_added] = file_branches.try_emplace(line_number, found);
       if (!branch_added && found.first > branch->second.first) branch->second = found;
     }
@@ -104,21 +121,25 @@ CoverageReport CoberturaReader::finish() && {
 }  // namespace
 
 CoverageReport parse_cobertura(const std::filesystem::path& file) {
-  // Cobertura files run to hundreds of megabytes: the DOM is built in place,
-  // without the PCDATA and whitespace conversions that <line> elements never
-  // need (only escapes, for file names).
-  const XmlReport xml(file, pugi::parse_escapes);
+  const std::string first_bytes = read_report_head(file);
+  const XmlRootTag head = xml_root_tag(first_bytes);
+  if (!head.name.empty() && head.name != "coverage")
+    throw ReportError(file, "not a Cobertura report: the root element is <" +
+                                std::string(head.name) + ">, not <coverage>");
+  if (head.attributes.find("clover=") != std::string_view::npos)
+    throw ReportError(file, "a Clover report, not Cobertura");
+  // Cobertura files run to hundreds of megabytes: each <class> is parsed on
+  // its own as the file streams by, without the PCDATA and whitespace
+  // conversions that <line> elements never need (only escapes, for names).
+  XmlStream xml(file, "class", pugi::parse_escapes);
+  CoberturaReader reader(xml);
+  xml.read([&](pugi::xml_node element, std::size_t) { reader.read_class(element); });
   const pugi::xml_node root = xml.root();
   if (std::string_view(root.name()) != "coverage")
     throw ReportError(file, std::string("not a Cobertura report: the root element is <") +
                                 root.name() + ">, not <coverage>");
   if (root.attribute("clover") || root.child("project"))
     throw ReportError(file, "a Clover report, not Cobertura");
-  CoberturaReader reader(xml);
-  for (pugi::xml_node package : root.child("packages").children("package")) {
-    for (pugi::xml_node element : package.child("classes").children("class"))
-      reader.read_class(element);
-  }
   return std::move(reader).finish();
 }
 

@@ -12,9 +12,10 @@
 
 namespace qgate {
 
-// Parses the Cobertura XML report `file`. A file split over several <class>
-// elements (Java inner classes) is merged; throws ReportError if the file is
-// empty, truncated, not XML or not Cobertura.
+// Parses the Cobertura XML report `file`, streaming it one <class> at a time.
+// A file split over several <class> elements (Java inner classes) is merged;
+// throws ReportError if the file is empty, truncated, not XML or not
+// Cobertura.
 CoverageReport parse_cobertura(const std::filesystem::path& file);
 
 // Parses the lcov tracefile `file`, streaming it. Records of the same source

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include "gates/parsers/report.hpp"
 
@@ -28,15 +29,11 @@ std::string read_whole_file(const std::filesystem::path& file) {
   return text;
 }
 
-// Counts lines up to `offset` of the file on disk: the in-place parse has
-// rewritten the buffer (escapes decoded, terminators written), and an error is
-// rare enough to read the file again.
-std::pair<long, long> line_and_column(const std::filesystem::path& file, std::ptrdiff_t offset) {
-  std::ifstream in(file, std::ios::binary);
+std::pair<long, long> line_and_column_of(std::istream& in, std::size_t offset) {
   long line = 1;
   long column = 1;
   char c = 0;
-  for (std::ptrdiff_t i = 0; i < offset && in.get(c); ++i) {
+  for (std::size_t i = 0; i < offset && in.get(c); ++i) {
     if (c == '\n') {
       ++line;
       column = 1;
@@ -91,15 +88,37 @@ bool ends_its_root(std::string_view text, std::string_view root) {
 
 }  // namespace
 
-XmlReport::XmlReport(const std::filesystem::path& file, unsigned options) : file_(file) {
-  buffer_ = read_whole_file(file);
+std::pair<long, long> line_and_column_in(const std::filesystem::path& file, std::size_t offset) {
+  std::ifstream in(file, std::ios::binary);
+  return line_and_column_of(in, offset);
+}
+
+XmlReport::XmlReport(const std::filesystem::path& file, unsigned options)
+    : file_(file), buffer_(read_whole_file(file)) {
+  parse(options);
+}
+
+XmlReport::XmlReport(const std::filesystem::path& file, std::string text, unsigned options)
+    : file_(file), buffer_(std::move(text)), from_file_(false) {
+  original_ = buffer_;
+  parse(options);
+}
+
+std::pair<long, long> XmlReport::position(std::ptrdiff_t offset) const {
+  if (offset < 0) offset = 0;
+  if (from_file_) return line_and_column_in(file_, static_cast<std::size_t>(offset));
+  std::istringstream in(original_);
+  return line_and_column_of(in, static_cast<std::size_t>(offset));
+}
+
+void XmlReport::parse(unsigned options) {
   size_ = buffer_.size();
   // Taken before parsing: the in-place parse rewrites the buffer.
   std::string_view text = trim_end(buffer_);
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   const std::size_t start = text.find_first_not_of(" \t\r\n");
-  if (start == std::string_view::npos) throw ReportError(file, "the file is empty");
-  if (text[start] != '<') throw ReportError(file, "not XML: it does not start with '<'");
+  if (start == std::string_view::npos) throw ReportError(file_, "the file is empty");
+  if (text[start] != '<') throw ReportError(file_, "not XML: it does not start with '<'");
   const XmlRootTag root = xml_root_tag(text);
   const bool complete = ends_its_root(text, root.name);
   const std::size_t content_size = static_cast<std::size_t>(text.end() - buffer_.data());
@@ -107,20 +126,21 @@ XmlReport::XmlReport(const std::filesystem::path& file, unsigned options) : file
   const pugi::xml_parse_result result =
       document_.load_buffer_inplace(buffer_.data(), buffer_.size(), options);
   if (result) return;
-  const auto [line, column] = line_and_column(file, result.offset);
+  const auto [line, column] = position(result.offset);
   const std::string at = "line " + std::to_string(line) + ", column " + std::to_string(column);
   if (!complete || static_cast<std::size_t>(result.offset) + 1 >= content_size)
-    throw ReportError(file, "truncated: the XML ends at line " +
-                                std::to_string(line_and_column(file, content_size).first) +
-                                " before its root element is closed (" + result.description() +
-                                " at " + at + ")");
-  throw ReportError(file, "not well-formed XML at " + at + ": " + result.description());
+    throw ReportError(
+        file_, "truncated: the XML ends at line " +
+                   std::to_string(position(static_cast<std::ptrdiff_t>(content_size)).first) +
+                   " before its root element is closed (" + result.description() + " at " + at +
+                   ")");
+  throw ReportError(file_, "not well-formed XML at " + at + ": " + result.description());
 }
 
 std::string XmlReport::where(pugi::xml_node node) const {
   const std::ptrdiff_t offset = node.offset_debug();
   if (offset < 0) return "";
-  return "line " + std::to_string(line_and_column(file_, offset).first);
+  return "line " + std::to_string(position(offset).first);
 }
 
 XmlRootTag xml_root_tag(std::string_view head) {
@@ -147,6 +167,7 @@ XmlRootTag xml_root_tag(std::string_view head) {
     std::size_t name_end = lt + 1;
     while (name_end < head.size() && std::strchr(" \t\r\n/>", head[name_end]) == nullptr)
       ++name_end;
+    if (name_end == head.size()) return {};  // the name may go on past `head`
     XmlRootTag tag;
     tag.name = head.substr(lt + 1, name_end - lt - 1);
     const std::size_t tag_end = head.find('>', name_end);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace qgate {
 
@@ -17,6 +18,9 @@ class XmlReport {
   // Reads and parses `file` with pugixml `options`; throws ReportError if it
   // cannot be read, is empty, truncated or not well-formed XML.
   XmlReport(const std::filesystem::path& file, unsigned options);
+  // Parses `text`, read from `file` (whose lines it keeps), with pugixml
+  // `options`; throws ReportError as the constructor above.
+  XmlReport(const std::filesystem::path& file, std::string text, unsigned options);
   XmlReport(const XmlReport&) = delete;
   XmlReport& operator=(const XmlReport&) = delete;
 
@@ -31,15 +35,25 @@ class XmlReport {
   std::string where(pugi::xml_node node) const;
 
  private:
+  void parse(unsigned options);
+  // Returns the line and column of byte `offset` of the text parsed.
+  std::pair<long, long> position(std::ptrdiff_t offset) const;
+
   std::filesystem::path file_;
   std::string buffer_;
   std::size_t size_ = 0;
+  std::string original_;  // the text parsed, when it is not the file's
+  bool from_file_ = true;
   pugi::xml_document document_;
 };
 
+// Returns the line and column of byte `offset` of `file`, reading it again
+// (errors are rare, and parsed buffers no longer hold the original text).
+std::pair<long, long> line_and_column_in(const std::filesystem::path& file, std::size_t offset);
+
 // The start of the root element of an XML document.
 struct XmlRootTag {
-  std::string_view name;        // e.g. "testsuites"; empty if none was found
+  std::string_view name;        // e.g. "testsuites"; empty if none was found whole
   std::string_view attributes;  // the rest of the start tag, possibly cut short
 };
 

@@ -178,6 +178,61 @@ TEST(CoberturaParser, RejectsMalformedLinesNamingTheirLine) {
   expect_report_error(parse_cobertura, dir / "nofile.xml", "line 2: <class> has no filename");
 }
 
+// A Cobertura report with a class of `lines` lines (hits: the line number mod
+// 3) between two small ones, and the markup a streaming reader must not take
+// for tags: a comment and CDATA holding "</class>", a '>' in a file name.
+std::string large_cobertura(int lines) {
+  std::string text =
+      "<?xml version=\"1.0\" ?>\n<!DOCTYPE coverage SYSTEM "
+      "'http://cobertura.sourceforge.net/xml/coverage-04.dtd'>\n"
+      "<coverage line-rate=\"0.5\">\n<!-- <class filename=\"comment.c\"> -->\n"
+      "<packages><package name=\"p\"><classes>\n"
+      "<class name=\"a\" filename=\"a.c\"><lines><line number=\"1\" hits=\"1\"/></lines></class>\n"
+      "<class name=\"big\" filename=\"dir/big>one.c\"><methods/><lines>\n";
+  for (int n = 1; n <= lines; ++n) {
+    text += "  <line number=\"" + std::to_string(n) + "\" hits=\"" + std::to_string(n % 3) +
+            "\" branch=\"false\"/>\n";
+    if (n == lines / 2) text += "  <!-- </class> --><![CDATA[ </class> <class> ]]>\n";
+  }
+  text +=
+      "</lines></class>\n<class name=\"z\" filename=\"z.c\"/>\n"
+      "</classes></package></packages>\n</coverage>\n";
+  return text;
+}
+
+TEST(CoberturaParser, StreamsClassesLargerThanItsReadBlock) {
+  TempDir dir;
+  const std::string text = large_cobertura(60000);
+  ASSERT_GT(text.size(), 2u << 20);  // twice the read block
+  write_file(dir / "large.xml", text);
+  const CoverageReport report = parse_cobertura(dir / "large.xml");
+  ASSERT_EQ(report.files.size(), 3u);
+  EXPECT_EQ(report.files[1].path, "dir/big>one.c");
+  expect_file(report.files[1], 60000, 40000, 0, 0);
+  EXPECT_EQ(report.files[1].line_hits.at(59999), 2);
+  expect_file(report.files[2], 0, 0, 0, 0);
+  expect_totals(report, 60001, 40001, 0, 0);
+}
+
+TEST(CoberturaParser, NamesTheFileLineOfAnErrorDeepInTheStream) {
+  TempDir dir;
+  std::string text = large_cobertura(60000);
+  const std::string line = "<line number=\"50000\" hits=\"2\"";
+  text.replace(text.find(line), line.size(), "<line number=\"50000\" hits=\"x\"");
+  write_file(dir / "bad.xml", text);
+  // Seven lines of header, and one for the comment halfway through the class.
+  expect_report_error(parse_cobertura, dir / "bad.xml",
+                      "line " + std::to_string(7 + 50000 + 1) + ": hits \"x\" of <line>");
+}
+
+TEST(CoberturaParser, RejectsAFileCutInsideALargeClass) {
+  TempDir dir;
+  const std::string text = large_cobertura(60000);
+  write_file(dir / "cut.xml", text.substr(0, text.size() / 2));
+  expect_report_error(parse_cobertura, dir / "cut.xml",
+                      "truncated: the XML ends inside the <class> element that starts at line 7");
+}
+
 // ---- lcov
 
 TEST(LcovParser, ReadsAGeninfoTracefileWithBranches) {

@@ -352,7 +352,8 @@ TEST(JunitParser, DetectsAReportBehindABomCommentsAndADoctype) {
   EXPECT_TRUE(looks_like_junit(
       "\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- made by a tool -->\n<!DOCTYPE testsuites>\n"
       "<testsuites tests=\"1\">"));
-  EXPECT_TRUE(looks_like_junit("<testsuite"));
+  EXPECT_TRUE(looks_like_junit("<testsuite "));
+  EXPECT_FALSE(looks_like_junit("<testsuite"));  // might be <testsuitex
 }
 
 }  // namespace
