@@ -1,9 +1,6 @@
 #include "gates/parsers/coverage.hpp"
 
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <fstream>
 
 #include "gates/parsers/coverage_files.hpp"
 #include "gates/parsers/xml_input.hpp"
@@ -43,15 +40,6 @@ void count_line_hits(FileCoverage& file) {
 bool parse_integer(std::string_view text, std::int64_t& value) {
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   return error == std::errc() && end == text.data() + text.size() && !text.empty();
-}
-
-std::string read_report_head(const std::filesystem::path& file, std::size_t bytes) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ReportError(file, std::string("cannot be read: ") + std::strerror(errno));
-  std::string head(bytes, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(bytes));
-  head.resize(static_cast<std::size_t>(in.gcount()));
-  return head;
 }
 
 bool looks_like_cobertura(std::string_view head) {

@@ -3,12 +3,11 @@
 // coverage.py, c8/istanbul), lcov tracefiles (lcov/geninfo, c8), coverage.py
 // JSON and Go coverprofiles. Each parser returns per-file line coverage with
 // hits per line, and branch coverage where the format has it.
-#include <cstddef>
 #include <filesystem>
-#include <string>
 #include <string_view>
 
 #include "gates/parsers/report.hpp"
+#include "gates/parsers/report_head.hpp"
 
 namespace qgate {
 
@@ -44,9 +43,5 @@ bool looks_like_cobertura(std::string_view head);
 bool looks_like_lcov(std::string_view head);
 bool looks_like_coverage_py_json(std::string_view head);
 bool looks_like_go_coverprofile(std::string_view head);
-
-// Returns the first `bytes` of `file`, for the looks_like_* detectors; throws
-// ReportError if it cannot be read.
-std::string read_report_head(const std::filesystem::path& file, std::size_t bytes = 4096);
 
 }  // namespace qgate

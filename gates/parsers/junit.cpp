@@ -7,6 +7,7 @@
 #include <string>
 
 #include "gates/parsers/xml_input.hpp"
+#include "gates/parsers/xml_stream.hpp"
 
 // The totals of a report are counted from its test cases, not taken from the
 // tools' attributes, because the tools disagree on what those attributes
@@ -66,7 +67,11 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 
 class JunitReader {
  public:
-  explicit JunitReader(const XmlReport& xml) : xml_(xml) {}
+  explicit JunitReader(const XmlStream& xml) : xml_(xml) {}
+
+  // Reads the <testcase> element `node` (cut out of the stream) as number
+  // `index`; its suite is known once the skeleton is read.
+  void read_piece(pugi::xml_node node, std::size_t index);
 
   // Reads the cases of `suite` and the suites nested in it into report_;
   // returns the suite's time (its own attribute, else the sum of its parts).
@@ -75,12 +80,13 @@ class JunitReader {
   TestReport finish(pugi::xml_node root, double time_s);
 
  private:
-  TestCase read_case(pugi::xml_node node, const std::string& suite_name) const;
+  TestCase read_case(pugi::xml_node node) const;
   // Returns the `time` attribute of `node` in seconds, if it has one.
   std::optional<double> time_of(pugi::xml_node node) const;
   void settle_todo_cases(pugi::xml_node suite, std::size_t first_case);
 
-  const XmlReport& xml_;
+  const XmlStream& xml_;
+  std::vector<TestCase> pieces_;  // by number, until placed in their suite
   TestReport report_;
 };
 
@@ -101,9 +107,13 @@ std::optional<double> JunitReader::time_of(pugi::xml_node node) const {
   return value;
 }
 
-TestCase JunitReader::read_case(pugi::xml_node node, const std::string& suite_name) const {
+void JunitReader::read_piece(pugi::xml_node node, std::size_t index) {
+  if (index >= pieces_.size()) pieces_.resize(index + 1);
+  pieces_[index] = read_case(node);
+}
+
+TestCase JunitReader::read_case(pugi::xml_node node) const {
   TestCase test;
-  test.suite = suite_name;
   test.classname = node.attribute("classname").value();
   const pugi::xml_attribute name = node.attribute("name");
   if (!name) throw ReportError(xml_.file(), xml_.where(node) + ": <testcase> has no name");
@@ -209,7 +219,11 @@ double JunitReader::read_suite(pugi::xml_node suite, const std::string& suite_na
       const std::string name = tag == "testsuite" ? child.attribute("name").value() : suite_name;
       parts_time += read_suite(child, name, depth + 1);
     } else if (tag == "testcase") {
-      TestCase test = read_case(child, suite_name);
+      const auto index = child.attribute(XmlStream::kIndexAttribute).as_ullong(pieces_.size());
+      if (index >= pieces_.size())
+        throw ReportError(xml_.file(), xml_.where(child) + ": <testcase> out of place");
+      TestCase test = std::move(pieces_[index]);
+      test.suite = suite_name;
       parts_time += test.time_s;
       if (previous_is_case && continues_previous(report_.cases.back(), test)) {
         TestCase& previous = report_.cases.back();
@@ -262,15 +276,24 @@ TestReport JunitReader::finish(pugi::xml_node root, double time_s) {
 }  // namespace
 
 TestReport parse_junit(const std::filesystem::path& file) {
-  // Attribute whitespace is kept as written, so that a message attribute
-  // holding several lines (pytest writes them raw) keeps its first line.
-  const XmlReport xml(file, pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol);
+  const std::string first_bytes = read_report_head(file);
+  const XmlRootTag head = xml_root_tag(first_bytes);
+  const auto not_junit = [&](std::string_view root) {
+    return ReportError(file, "not a JUnit report: the root element is <" + std::string(root) +
+                                 ">, not <testsuites> or <testsuite>");
+  };
+  if (!head.name.empty() && head.name != "testsuites" && head.name != "testsuite")
+    throw not_junit(head.name);
+  // Reports of large suites run to hundreds of megabytes: each <testcase> is
+  // parsed on its own as the file streams by. Attribute whitespace is kept as
+  // written, so that a message attribute holding several lines (pytest writes
+  // them raw) keeps its first line.
+  XmlStream xml(file, "testcase", pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol);
+  JunitReader reader(xml);
+  xml.read([&](pugi::xml_node element, std::size_t index) { reader.read_piece(element, index); });
   const pugi::xml_node root = xml.root();
   const std::string_view tag = root.name();
-  if (tag != "testsuites" && tag != "testsuite")
-    throw ReportError(file, std::string("not a JUnit report: the root element is <") + root.name() +
-                                ">, not <testsuites> or <testsuite>");
-  JunitReader reader(xml);
+  if (tag != "testsuites" && tag != "testsuite") throw not_junit(tag);
   const double time_s =
       reader.read_suite(root, tag == "testsuite" ? root.attribute("name").value() : "", 0);
   return reader.finish(root, time_s);

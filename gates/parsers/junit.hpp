@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "gates/parsers/report.hpp"
+#include "gates/parsers/report_head.hpp"
 
 namespace qgate {
 

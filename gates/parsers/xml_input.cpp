@@ -4,30 +4,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 
 #include "gates/parsers/report.hpp"
 
 namespace qgate {
 namespace {
-
-std::string read_whole_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ReportError(file, std::string("cannot be read: ") + std::strerror(errno));
-  std::string text;
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
-  if (!ec) {
-    text.resize(static_cast<std::size_t>(size));
-    in.read(text.data(), static_cast<std::streamsize>(size));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-  }
-  // Whatever file_size did not see (a pipe, or a file still growing).
-  text.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) throw ReportError(file, "read error");
-  return text;
-}
 
 std::pair<long, long> line_and_column_of(std::istream& in, std::size_t offset) {
   long line = 1;
@@ -93,35 +75,17 @@ std::pair<long, long> line_and_column_in(const std::filesystem::path& file, std:
   return line_and_column_of(in, offset);
 }
 
-XmlReport::XmlReport(const std::filesystem::path& file, unsigned options)
-    : file_(file), buffer_(read_whole_file(file)) {
-  parse(options);
-}
-
 XmlReport::XmlReport(const std::filesystem::path& file, std::string text, unsigned options)
-    : file_(file), buffer_(std::move(text)), from_file_(false) {
-  original_ = buffer_;
-  parse(options);
-}
-
-std::pair<long, long> XmlReport::position(std::ptrdiff_t offset) const {
-  if (offset < 0) offset = 0;
-  if (from_file_) return line_and_column_in(file_, static_cast<std::size_t>(offset));
-  std::istringstream in(original_);
-  return line_and_column_of(in, static_cast<std::size_t>(offset));
-}
-
-void XmlReport::parse(unsigned options) {
-  size_ = buffer_.size();
+    : file_(file), buffer_(std::move(text)), original_(buffer_) {
   // Taken before parsing: the in-place parse rewrites the buffer.
-  std::string_view text = trim_end(buffer_);
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  const std::size_t start = text.find_first_not_of(" \t\r\n");
+  std::string_view content = trim_end(buffer_);
+  if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
+  const std::size_t start = content.find_first_not_of(" \t\r\n");
   if (start == std::string_view::npos) throw ReportError(file_, "the file is empty");
-  if (text[start] != '<') throw ReportError(file_, "not XML: it does not start with '<'");
-  const XmlRootTag root = xml_root_tag(text);
-  const bool complete = ends_its_root(text, root.name);
-  const std::size_t content_size = static_cast<std::size_t>(text.end() - buffer_.data());
+  if (content[start] != '<') throw ReportError(file_, "not XML: it does not start with '<'");
+  const XmlRootTag root = xml_root_tag(content);
+  const bool complete = ends_its_root(content, root.name);
+  const std::size_t content_size = static_cast<std::size_t>(content.end() - buffer_.data());
 
   const pugi::xml_parse_result result =
       document_.load_buffer_inplace(buffer_.data(), buffer_.size(), options);
@@ -135,6 +99,11 @@ void XmlReport::parse(unsigned options) {
                    " before its root element is closed (" + result.description() + " at " + at +
                    ")");
   throw ReportError(file_, "not well-formed XML at " + at + ": " + result.description());
+}
+
+std::pair<long, long> XmlReport::position(std::ptrdiff_t offset) const {
+  std::istringstream in(original_);
+  return line_and_column_of(in, static_cast<std::size_t>(std::max<std::ptrdiff_t>(offset, 0)));
 }
 
 std::string XmlReport::where(pugi::xml_node node) const {

@@ -1,6 +1,6 @@
 #pragma once
-// Reading XML reports for the parsers: the whole file parsed in place with
-// pugixml, and syntax errors turned into ReportErrors that name the line.
+// Parsing XML reports for the parsers: text parsed in place with pugixml, and
+// syntax errors turned into ReportErrors that name the line.
 #include <pugixml.hpp>
 
 #include <cstddef>
@@ -11,15 +11,13 @@
 
 namespace qgate {
 
-// An XML report file, read into one buffer and parsed in place (the DOM points
-// into the buffer, so the text is never copied a second time).
+// An XML document read from a report file, parsed in place (the DOM points
+// into its buffer).
 class XmlReport {
  public:
-  // Reads and parses `file` with pugixml `options`; throws ReportError if it
-  // cannot be read, is empty, truncated or not well-formed XML.
-  XmlReport(const std::filesystem::path& file, unsigned options);
-  // Parses `text`, read from `file` (whose lines it keeps), with pugixml
-  // `options`; throws ReportError as the constructor above.
+  // Parses `text`, read from `file` with its line breaks kept, with pugixml
+  // `options`; throws ReportError naming `file` if the text is empty,
+  // truncated or not well-formed XML.
   XmlReport(const std::filesystem::path& file, std::string text, unsigned options);
   XmlReport(const XmlReport&) = delete;
   XmlReport& operator=(const XmlReport&) = delete;
@@ -28,22 +26,16 @@ class XmlReport {
   pugi::xml_node root() const { return document_.document_element(); }
   // Returns the file this report was read from.
   const std::filesystem::path& file() const { return file_; }
-  // Returns the size of the file in bytes.
-  std::size_t size() const { return size_; }
-  // Returns "line N" for `node`, read back from the file (the parsed buffer no
-  // longer holds the original text), or "" if its position is unknown.
+  // Returns "line N" for `node`, or "" if its position is unknown.
   std::string where(pugi::xml_node node) const;
 
  private:
-  void parse(unsigned options);
   // Returns the line and column of byte `offset` of the text parsed.
   std::pair<long, long> position(std::ptrdiff_t offset) const;
 
   std::filesystem::path file_;
-  std::string buffer_;
-  std::size_t size_ = 0;
-  std::string original_;  // the text parsed, when it is not the file's
-  bool from_file_ = true;
+  std::string buffer_;    // rewritten by the in-place parse
+  std::string original_;  // the text as it was, for line numbers in messages
   pugi::xml_document document_;
 };
 

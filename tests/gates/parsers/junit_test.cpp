@@ -329,6 +329,60 @@ TEST(JunitParser, RejectsEveryTruncationOfEachRealReport) {
   }
 }
 
+// A report of `count` cases in one suite, one line each but every tenth: a
+// failure over three lines, with output holding "</testcase>" in CDATA.
+std::string large_junit(int count) {
+  std::string text = "<?xml version=\"1.0\"?>\n<testsuites>\n<testsuite name=\"big\">\n";
+  for (int i = 0; i < count; ++i) {
+    const std::string name = "case_" + std::to_string(i);
+    if (i % 10 == 9) {
+      text += "<testcase name=\"" + name + "\" classname=\"Big\" time=\"0.5\">\n" +
+              "<failure message=\"expected 1 &lt; 0\">trace of " + name +
+              "</failure><system-out><![CDATA[printed </testcase> here]]></system-out>\n" +
+              "</testcase>\n";
+    } else {
+      text += "<testcase name=\"" + name + "\" classname=\"Big\" time=\"0.5\"/>\n";
+    }
+  }
+  return text + "</testsuite>\n</testsuites>\n";
+}
+
+TEST(JunitParser, StreamsReportsLargerThanItsReadBlock) {
+  TempDir dir;
+  const std::string text = large_junit(40000);
+  ASSERT_GT(text.size(), 2u << 20);  // twice the read block
+  write_file(dir / "large.xml", text);
+  const TestReport report = parse_junit(dir / "large.xml");
+  EXPECT_EQ(report.tests, 40000);
+  EXPECT_EQ(report.failures, 4000);
+  EXPECT_DOUBLE_EQ(report.time_s, 20000.0);
+  const TestCase& failed = find_case(report, "case_39999");
+  EXPECT_EQ(failed.suite, "big");
+  EXPECT_EQ(failed.message, "expected 1 < 0");
+  EXPECT_EQ(failed.details, "trace of case_39999");
+}
+
+TEST(JunitParser, NamesTheFileLineOfAnErrorDeepInTheStream) {
+  TempDir dir;
+  std::string text = large_junit(40000);
+  const std::string case_line = "<testcase name=\"case_30000\" classname=\"Big\" time=\"0.5\"";
+  text.replace(text.find(case_line), case_line.size(),
+               "<testcase name=\"case_30000\" classname=\"Big\" time=\"later\"");
+  write_file(dir / "bad.xml", text);
+  // Three lines of header; cases before it: 3000 of three lines, 27000 of one.
+  expect_report_error(dir / "bad.xml",
+                      "line " + std::to_string(3 + 3000 * 3 + 27000 + 1) + ": time \"later\"");
+}
+
+TEST(JunitParser, RejectsAFileCutInsideATestCase) {
+  TempDir dir;
+  const std::string text = large_junit(10);
+  write_file(dir / "cut.xml", text.substr(0, text.find("trace of case_9")));
+  expect_report_error(
+      dir / "cut.xml",
+      "truncated: the XML ends inside the <testcase> element that starts at line 13");
+}
+
 TEST(JunitParser, DetectsEveryRealReport) {
   for (const char* name : {"gtest.xml", "ctest.xml", "pytest.xml", "pytest-collection-error.xml",
                            "node-test.xml", "mocha.xml", "jest.xml", "surefire.xml"}) {
