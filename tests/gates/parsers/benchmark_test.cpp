@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "gates/parsers/benchmark.hpp"
 #include "gates/parsers/json_reader.hpp"
@@ -16,6 +19,7 @@
 namespace qgate {
 namespace {
 
+using nlohmann::json;
 using testing::expect_report_error;
 using testing::TempDir;
 using testing::write_in;
@@ -31,38 +35,68 @@ const BenchmarkResult& named(const BenchmarkReport& report, const std::string& n
   return *it;
 }
 
-// Figures are compared to what the fixture says, converted the same way.
+// Figures are compared to what the fixture says, read here with a plain JSON
+// parse, so that the tests stay exact when the fixtures are made again.
 void expect_ns(double actual, double expected) {
   EXPECT_NEAR(actual, expected, std::abs(expected) * 1e-12);
 }
 
+// Returns the row of Google Benchmark fixture `file` named `name` (with its
+// repetition `repetition` when it has several).
+json row(const std::string& file, const std::string& name, int repetition = 0) {
+  const json document = json::parse(testing::read_file(fixture(file)));
+  for (const json& r : document.at("benchmarks")) {
+    if (r.at("name") == name && r.value("repetition_index", 0) == repetition) return r;
+  }
+  throw std::runtime_error("no row " + name + " in " + file);
+}
+
+double ns_per(const json& r) {
+  const std::string unit = r.at("time_unit");
+  return unit == "ns" ? 1 : unit == "us" ? 1e3 : unit == "ms" ? 1e6 : 1e9;
+}
+
+double real_ns(const json& r) { return r.at("real_time").get<double>() * ns_per(r); }
+
+double cpu_ns(const json& r) { return r.at("cpu_time").get<double>() * ns_per(r); }
+
 // --- Google Benchmark ---------------------------------------------------------
 
 TEST(GoogleBenchmarkParser, ReadsOneResultPerBenchmarkInNanoseconds) {
-  const BenchmarkReport report = parse_google_benchmark(fixture("google-benchmark.json"));
+  const std::string file = "google-benchmark.json";
+  const BenchmarkReport report = parse_google_benchmark(fixture(file));
   EXPECT_EQ(report.format, "google-benchmark");
   ASSERT_EQ(report.results.size(), 5u);
   EXPECT_EQ(report.results[0].name, "BM_StringCopy/8");
   EXPECT_EQ(report.results[1].name, "BM_StringCopy/4096");
+  EXPECT_EQ(report.results[2].name, "BM_MapInsert");
+  EXPECT_EQ(report.results[3].name, "BM_VectorFill");
   EXPECT_EQ(report.results[4].name, "BM_NeedsDatabase");
 
   const BenchmarkResult& copy = named(report, "BM_StringCopy/8");
-  EXPECT_EQ(copy.iterations, 10000000);
+  const json copy_row = row(file, "BM_StringCopy/8");
+  EXPECT_EQ(copy_row.at("time_unit"), "ns");
+  EXPECT_EQ(copy.iterations, copy_row.at("iterations").get<std::int64_t>());
   ASSERT_EQ(copy.samples_ns.size(), 1u);
-  expect_ns(copy.mean_ns, 7.848199199997908);
-  expect_ns(copy.median_ns, 7.848199199997908);
+  expect_ns(copy.mean_ns, real_ns(copy_row));
+  expect_ns(copy.median_ns, real_ns(copy_row));
   EXPECT_EQ(copy.stddev_ns, 0);
-  expect_ns(copy.metrics.at("cpu_ns"), 5.0209924);
-  expect_ns(copy.metrics.at("bytes_per_second"), 1593310517.6578238);
+  expect_ns(copy.metrics.at("cpu_ns"), copy_row.at("cpu_time").get<double>());
+  expect_ns(copy.metrics.at("bytes_per_second"), copy_row.at("bytes_per_second").get<double>());
 
-  const BenchmarkResult& map = named(report, "BM_MapInsert");  // in us
-  expect_ns(map.mean_ns, 88.30512030583827 * 1e3);
-  expect_ns(map.metrics.at("items_per_second"), 16602407.809899451);
+  const BenchmarkResult& map = named(report, "BM_MapInsert");
+  const json map_row = row(file, "BM_MapInsert");
+  EXPECT_EQ(map_row.at("time_unit"), "us");
+  expect_ns(map.mean_ns, map_row.at("real_time").get<double>() * 1e3);
+  expect_ns(map.metrics.at("cpu_ns"), map_row.at("cpu_time").get<double>() * 1e3);
+  expect_ns(map.metrics.at("items_per_second"), map_row.at("items_per_second").get<double>());
   EXPECT_EQ(map.metrics.at("nodes"), 1000);
-  EXPECT_EQ(map.iterations, 1571);
+  EXPECT_EQ(map.iterations, map_row.at("iterations").get<std::int64_t>());
 
-  const BenchmarkResult& fill = named(report, "BM_VectorFill");  // in ms
-  expect_ns(fill.mean_ns, 0.2946856519183792 * 1e6);
+  const BenchmarkResult& fill = named(report, "BM_VectorFill");
+  const json fill_row = row(file, "BM_VectorFill");
+  EXPECT_EQ(fill_row.at("time_unit"), "ms");
+  expect_ns(fill.mean_ns, fill_row.at("real_time").get<double>() * 1e6);
   expect_ns(fill.min_ns, fill.mean_ns);
   expect_ns(fill.max_ns, fill.mean_ns);
 }
@@ -80,31 +114,37 @@ TEST(GoogleBenchmarkParser, ReportsSkipWithErrorAsErroredWithoutFigures) {
 }
 
 TEST(GoogleBenchmarkParser, KeepsRepetitionsAsSamplesAndTakesTheAggregates) {
-  const BenchmarkReport report =
-      parse_google_benchmark(fixture("google-benchmark-repetitions.json"));
+  const std::string file = "google-benchmark-repetitions.json";
+  const BenchmarkReport report = parse_google_benchmark(fixture(file));
   // 31 rows: 4 benchmarks x (3 repetitions + mean, median, stddev, cv) and
   // 3 error rows of BM_NeedsDatabase.
+  ASSERT_EQ(json::parse(testing::read_file(fixture(file))).at("benchmarks").size(), 31u);
   ASSERT_EQ(report.results.size(), 5u);
   const BenchmarkResult& map = named(report, "BM_MapInsert");
   ASSERT_EQ(map.samples_ns.size(), 3u);
-  expect_ns(map.samples_ns[0], 73.27925657824908 * 1e3);
-  expect_ns(map.samples_ns[1], 76.50534868431399 * 1e3);
-  expect_ns(map.samples_ns[2], 66.96926973709675 * 1e3);
-  expect_ns(map.mean_ns, 72.25129166655326 * 1e3);
-  expect_ns(map.median_ns, 73.27925657824908 * 1e3);
-  expect_ns(map.stddev_ns, 4.850436507846209 * 1e3);
-  expect_ns(map.min_ns, 66.96926973709675 * 1e3);
-  expect_ns(map.max_ns, 76.50534868431399 * 1e3);
-  // cv is a ratio: no unit conversion.
-  expect_ns(map.metrics.at("cv"), 0.06713286912892083);
-  expect_ns(map.metrics.at("cpu_ns"), 48.105492872807 * 1e3);
-  expect_ns(map.metrics.at("items_per_second"), 20806550.44153183);  // the mean's
+  std::vector<double> samples;
+  for (int i = 0; i < 3; ++i) {
+    samples.push_back(real_ns(row(file, "BM_MapInsert", i)));
+    expect_ns(map.samples_ns[i], samples.back());
+  }
+  expect_ns(map.mean_ns, real_ns(row(file, "BM_MapInsert_mean")));
+  expect_ns(map.median_ns, real_ns(row(file, "BM_MapInsert_median")));
+  expect_ns(map.stddev_ns, real_ns(row(file, "BM_MapInsert_stddev")));
+  expect_ns(map.min_ns, *std::min_element(samples.begin(), samples.end()));
+  expect_ns(map.max_ns, *std::max_element(samples.begin(), samples.end()));
+  // cv is a ratio: its row says "us" but it is not converted.
+  const json cv = row(file, "BM_MapInsert_cv");
+  EXPECT_EQ(cv.at("aggregate_unit"), "percentage");
+  expect_ns(map.metrics.at("cv"), cv.at("real_time").get<double>());
+  const json mean = row(file, "BM_MapInsert_mean");
+  expect_ns(map.metrics.at("cpu_ns"), cpu_ns(mean));
+  expect_ns(map.metrics.at("items_per_second"), mean.at("items_per_second").get<double>());
   EXPECT_EQ(map.metrics.at("repetitions"), 3);
-  EXPECT_EQ(map.iterations, 608);
+  EXPECT_EQ(map.iterations, row(file, "BM_MapInsert").at("iterations").get<std::int64_t>());
 
   const BenchmarkResult& fill = named(report, "BM_VectorFill");
-  expect_ns(fill.mean_ns, 0.30380223571618054 * 1e6);
-  expect_ns(fill.stddev_ns, 0.02610123964977586 * 1e6);
+  expect_ns(fill.mean_ns, real_ns(row(file, "BM_VectorFill_mean")));
+  expect_ns(fill.stddev_ns, real_ns(row(file, "BM_VectorFill_stddev")));
 
   const BenchmarkResult& failed = named(report, "BM_NeedsDatabase");
   EXPECT_TRUE(failed.errored);
@@ -112,16 +152,16 @@ TEST(GoogleBenchmarkParser, KeepsRepetitionsAsSamplesAndTakesTheAggregates) {
 }
 
 TEST(GoogleBenchmarkParser, ReadsAReportOfAggregatesOnly) {
-  const BenchmarkReport report =
-      parse_google_benchmark(fixture("google-benchmark-aggregates-only.json"));
+  const std::string file = "google-benchmark-aggregates-only.json";
+  const BenchmarkReport report = parse_google_benchmark(fixture(file));
   ASSERT_EQ(report.results.size(), 1u);
   const BenchmarkResult& map = report.results[0];
   EXPECT_EQ(map.name, "BM_MapInsert");
   EXPECT_TRUE(map.samples_ns.empty());
-  expect_ns(map.mean_ns, 73.79504587692034 * 1e3);
-  expect_ns(map.median_ns, 76.7091445998184 * 1e3);
-  expect_ns(map.stddev_ns, 5.505936597823054 * 1e3);
-  expect_ns(map.metrics.at("cv"), 0.07461119554022873);
+  expect_ns(map.mean_ns, real_ns(row(file, "BM_MapInsert_mean")));
+  expect_ns(map.median_ns, real_ns(row(file, "BM_MapInsert_median")));
+  expect_ns(map.stddev_ns, real_ns(row(file, "BM_MapInsert_stddev")));
+  expect_ns(map.metrics.at("cv"), row(file, "BM_MapInsert_cv").at("real_time").get<double>());
 }
 
 TEST(GoogleBenchmarkParser, ReadsAReportMadeByARealBenchmarkNow) {
@@ -188,19 +228,24 @@ TEST(GoogleBenchmarkParser, DetectsGoogleBenchmarkAndNothingElse) {
 
 TEST(HyperfineParser, ReadsRunsAsSamplesInNanoseconds) {
   const BenchmarkReport report = parse_hyperfine(fixture("hyperfine.json"));
+  const json written = json::parse(testing::read_file(fixture("hyperfine.json"))).at("results");
   EXPECT_EQ(report.format, "hyperfine");
   ASSERT_EQ(report.results.size(), 2u);
   const BenchmarkResult& sleep = report.results[0];
+  const json& row = written.at(0);
   EXPECT_EQ(sleep.name, "sleep 0.01");
   EXPECT_EQ(sleep.iterations, 5);
   ASSERT_EQ(sleep.samples_ns.size(), 5u);
-  expect_ns(sleep.samples_ns[0], 0.011003683 * 1e9);
-  expect_ns(sleep.mean_ns, 0.011004440600000002 * 1e9);
-  expect_ns(sleep.stddev_ns, 4.169609865802774e-05 * 1e9);
-  expect_ns(sleep.median_ns, 0.010989107000000001 * 1e9);
-  expect_ns(sleep.min_ns, 0.010970034 * 1e9);
-  expect_ns(sleep.max_ns, 0.01107584 * 1e9);
-  expect_ns(sleep.metrics.at("user_ns"), 0.0008320000000000001 * 1e9);
+  for (std::size_t i = 0; i < 5; ++i) {
+    expect_ns(sleep.samples_ns[i], row.at("times").at(i).get<double>() * 1e9);
+  }
+  expect_ns(sleep.mean_ns, row.at("mean").get<double>() * 1e9);
+  expect_ns(sleep.stddev_ns, row.at("stddev").get<double>() * 1e9);
+  expect_ns(sleep.median_ns, row.at("median").get<double>() * 1e9);
+  expect_ns(sleep.min_ns, row.at("min").get<double>() * 1e9);
+  expect_ns(sleep.max_ns, row.at("max").get<double>() * 1e9);
+  expect_ns(sleep.metrics.at("user_ns"), row.at("user").get<double>() * 1e9);
+  EXPECT_GT(sleep.mean_ns, 10e6);  // it slept 10 ms
   EXPECT_EQ(sleep.metrics.at("failed_runs"), 0);
   EXPECT_FALSE(sleep.errored);
   EXPECT_EQ(report.results[1].name, "sleep 0.02");
@@ -229,7 +274,10 @@ TEST(HyperfineParser, ReadsASingleRunWhoseStddevIsNull) {
   ASSERT_EQ(report.results.size(), 1u);
   EXPECT_EQ(report.results[0].stddev_ns, 0);
   EXPECT_EQ(report.results[0].samples_ns.size(), 1u);
-  expect_ns(report.results[0].mean_ns, 0.0033477620000000002 * 1e9);
+  const json written =
+      json::parse(testing::read_file(fixture("hyperfine-single-run.json"))).at("results");
+  EXPECT_TRUE(written.at(0).at("stddev").is_null());
+  expect_ns(report.results[0].mean_ns, written.at(0).at("mean").get<double>() * 1e9);
 }
 
 TEST(HyperfineParser, RejectsMalformedAndTruncatedReports) {
