@@ -97,8 +97,8 @@ void CoberturaReader::read_class(pugi::xml_node element) {
     const std::int64_t hits = number(line, hits_attribute, "hits");
     // A line named by two classes of one file is one line: the higher count
     // is the truth, not the sum.
-    auto [it, added] = file.line_hits.try_emplace(line_number, hits);
-    if (!added) it->second = std::max(it->second, hits);
+    auto [count, added] = line_entry(file.line_hits, line_number);
+    count = added ? hits : std::max(count, hits);
     if (has_branches && !condition_coverage.empty()) {
       const LineBranches found = branches(line, condition_coverage);
       auto [branch, branch_added] = file_branches.try_emplace(line_number, found);

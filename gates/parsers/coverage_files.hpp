@@ -3,9 +3,11 @@
 // names them, and number parsing. Not part of their interface.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "gates/parsers/report.hpp"
@@ -30,6 +32,15 @@ class CoverageFiles {
   std::vector<FileCoverage> files_;
   std::unordered_map<std::string, std::size_t> index_;
 };
+
+// Returns the hit count of `line` in `hits` and whether it is new (then 0).
+// Cheap when lines come in ascending order, as every tool writes them.
+inline std::pair<std::int64_t&, bool> line_entry(std::map<int, std::int64_t>& hits, int line) {
+  if (hits.empty() || hits.rbegin()->first < line)
+    return {hits.emplace_hint(hits.end(), line, 0)->second, true};
+  const auto [it, added] = hits.try_emplace(line, 0);
+  return {it->second, added};
+}
 
 // Sets lines_total and lines_covered of `file` from its line_hits.
 void count_line_hits(FileCoverage& file);

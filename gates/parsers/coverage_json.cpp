@@ -198,12 +198,10 @@ class CoveragePyHandler : public nlohmann::json_sax<json> {
       case Place::line_number: {
         if (value < 0 || value > std::numeric_limits<int>::max())
           reject("line number " + std::to_string(value) + " out of range");
-        auto& hits = files_.files()[current_].line_hits;
-        if (path_[2].key == "executed_lines") {
-          hits[static_cast<int>(value)] = 1;  // coverage.py records whether a line ran
-        } else {
-          hits.try_emplace(static_cast<int>(value), 0);
-        }
+        auto [hits, added] =
+            line_entry(files_.files()[current_].line_hits, static_cast<int>(value));
+        // coverage.py records whether a line ran, not how often.
+        if (path_[2].key == "executed_lines") hits = 1;
         return true;
       }
       case Place::summary: {

@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gates/parsers/coverage.hpp"
@@ -44,7 +45,8 @@ class CoverprofileReader {
 
   LineReader reader_;
   CoverageFiles files_;
-  std::vector<std::map<Range, Block>> blocks_;  // by index in files_
+  // The blocks of each file by index in files_, sorted and merged at the end.
+  std::vector<std::vector<std::pair<Range, Block>>> blocks_;
   std::string mode_;
   std::string last_file_;
   std::size_t last_index_ = 0;
@@ -102,17 +104,7 @@ void CoverprofileReader::read_block(std::string_view line) {
     last_file_ = std::string(name);
     if (last_index_ >= blocks_.size()) blocks_.resize(last_index_ + 1);
   }
-  // A block named twice (profiles of several test binaries) is merged as
-  // `go tool cover` merges it: counts add up, or in set mode either is enough.
-  auto [it, added] = blocks_[last_index_].try_emplace(where, Block{statements, count});
-  if (!added) {
-    Block& block = it->second;
-    if (mode_ == "set") {
-      block.count = std::max(block.count, count);
-    } else if (__builtin_add_overflow(block.count, count, &block.count)) {
-      block.count = std::numeric_limits<std::int64_t>::max();
-    }
-  }
+  blocks_[last_index_].emplace_back(where, Block{statements, count});
 }
 
 CoverageReport CoverprofileReader::read() {
@@ -137,12 +129,28 @@ CoverageReport CoverprofileReader::read() {
   std::vector<FileCoverage>& files = files_.files();
   for (std::size_t i = 0; i < files.size(); ++i) {
     FileCoverage& file = files[i];
-    for (const auto& [where, block] : blocks_[i]) {
+    auto& blocks = blocks_[i];
+    std::stable_sort(blocks.begin(), blocks.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t j = 0; j < blocks.size();) {
+      // A block named twice (profiles of several test binaries) is merged as
+      // `go tool cover` merges it: counts add up, or in set mode either is
+      // enough.
+      const Range where = blocks[j].first;
+      Block block = blocks[j].second;
+      for (++j; j < blocks.size() && blocks[j].first == where; ++j) {
+        const std::int64_t count = blocks[j].second.count;
+        if (mode_ == "set") {
+          block.count = std::max(block.count, count);
+        } else if (__builtin_add_overflow(block.count, count, &block.count)) {
+          block.count = std::numeric_limits<std::int64_t>::max();
+        }
+      }
       file.lines_total += block.statements;
       if (block.count > 0) file.lines_covered += block.statements;
       for (int number = where[0]; number <= where[2]; ++number) {
-        auto [it, added] = file.line_hits.try_emplace(number, block.count);
-        if (!added) it->second = std::max(it->second, block.count);
+        auto [hits, added] = line_entry(file.line_hits, number);
+        hits = added ? block.count : std::max(hits, block.count);
       }
     }
   }

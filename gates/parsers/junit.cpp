@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "gates/parsers/xml_input.hpp"
@@ -73,8 +74,8 @@ class JunitReader {
   // `index`; its suite is known once the skeleton is read.
   void read_piece(pugi::xml_node node, std::size_t index);
 
-  // Reads the cases of `suite` and the suites nested in it into report_;
-  // returns the suite's time (its own attribute, else the sum of its parts).
+  // Places the cases of `suite` and of the suites nested in it; returns the
+  // suite's time (its own attribute, else the sum of its parts).
   double read_suite(pugi::xml_node suite, const std::string& suite_name, int depth);
   // Counts the totals from the cases and finishes the report.
   TestReport finish(pugi::xml_node root, double time_s);
@@ -83,11 +84,17 @@ class JunitReader {
   TestCase read_case(pugi::xml_node node) const;
   // Returns the `time` attribute of `node` in seconds, if it has one.
   std::optional<double> time_of(pugi::xml_node node) const;
-  void settle_todo_cases(pugi::xml_node suite, std::size_t first_case);
+  void settle_todo_cases(pugi::xml_node suite, const std::vector<std::size_t>& placed);
+
+  // What became of a case read from the stream.
+  enum class Placement : char { unplaced, placed, merged };
 
   const XmlStream& xml_;
-  std::vector<TestCase> pieces_;  // by number, until placed in their suite
-  TestReport report_;
+  // The cases by number, which is document order: the report's cases, once
+  // those placed in a suite are kept. One vector, as reports of large suites
+  // hold millions of cases.
+  std::vector<TestCase> cases_;
+  std::vector<Placement> placement_;
 };
 
 std::optional<double> JunitReader::time_of(pugi::xml_node node) const {
@@ -108,8 +115,10 @@ std::optional<double> JunitReader::time_of(pugi::xml_node node) const {
 }
 
 void JunitReader::read_piece(pugi::xml_node node, std::size_t index) {
-  if (index >= pieces_.size()) pieces_.resize(index + 1);
-  pieces_[index] = read_case(node);
+  // The stream numbers its pieces 0, 1, 2...
+  if (index != cases_.size()) throw std::logic_error("pieces out of order");
+  cases_.push_back(read_case(node));
+  placement_.push_back(Placement::unplaced);
 }
 
 TestCase JunitReader::read_case(pugi::xml_node node) const {
@@ -181,24 +190,23 @@ bool continues_previous(const TestCase& previous, const TestCase& next) {
 // jest-junit writes a test.todo as a bare case with time="0" that its suite's
 // `tests` leaves out. When the surplus of listed cases over `tests` is exactly
 // the number of such bare cases, they are the todos and were not run.
-void JunitReader::settle_todo_cases(pugi::xml_node suite, std::size_t first_case) {
+void JunitReader::settle_todo_cases(pugi::xml_node suite, const std::vector<std::size_t>& placed) {
   const auto declared_tests = count_attribute(suite, "tests");
   const auto declared_skipped = count_attribute(suite, "skipped");
   if (!declared_tests || !declared_skipped) return;
-  const auto listed = static_cast<long long>(report_.cases.size() - first_case);
-  const long long surplus = listed - *declared_tests;
+  const long long surplus = static_cast<long long>(placed.size()) - *declared_tests;
   if (surplus <= 0) return;
   long long skipped = 0;
   std::vector<std::size_t> bare;
-  for (std::size_t i = first_case; i < report_.cases.size(); ++i) {
-    const TestCase& test = report_.cases[i];
+  for (std::size_t i : placed) {
+    const TestCase& test = cases_[i];
     if (test.outcome == TestCase::Outcome::skipped) ++skipped;
     if (test.outcome == TestCase::Outcome::passed && test.time_s == 0) bare.push_back(i);
   }
   if (skipped != *declared_skipped || static_cast<long long>(bare.size()) != surplus) return;
   for (std::size_t i : bare) {
-    report_.cases[i].outcome = TestCase::Outcome::skipped;
-    report_.cases[i].message = "todo";
+    cases_[i].outcome = TestCase::Outcome::skipped;
+    cases_[i].message = "todo";
   }
 }
 
@@ -206,7 +214,7 @@ double JunitReader::read_suite(pugi::xml_node suite, const std::string& suite_na
   if (depth > kMaxSuiteDepth)
     throw ReportError(xml_.file(), xml_.where(suite) + ": test suites nested more than " +
                                        std::to_string(kMaxSuiteDepth) + " deep");
-  const std::size_t first_case = report_.cases.size();
+  std::vector<std::size_t> placed;  // this suite's own cases, merged ones left out
   bool has_nested_suites = false;
   bool previous_is_case = false;
   double parts_time = 0;
@@ -219,28 +227,40 @@ double JunitReader::read_suite(pugi::xml_node suite, const std::string& suite_na
       const std::string name = tag == "testsuite" ? child.attribute("name").value() : suite_name;
       parts_time += read_suite(child, name, depth + 1);
     } else if (tag == "testcase") {
-      const auto index = child.attribute(XmlStream::kIndexAttribute).as_ullong(pieces_.size());
-      if (index >= pieces_.size())
+      const auto index = child.attribute(XmlStream::kIndexAttribute).as_ullong(cases_.size());
+      if (index >= cases_.size() || placement_[index] != Placement::unplaced)
         throw ReportError(xml_.file(), xml_.where(child) + ": <testcase> out of place");
-      TestCase test = std::move(pieces_[index]);
+      TestCase& test = cases_[index];
       test.suite = suite_name;
       parts_time += test.time_s;
-      if (previous_is_case && continues_previous(report_.cases.back(), test)) {
-        TestCase& previous = report_.cases.back();
+      if (previous_is_case && continues_previous(cases_[placed.back()], test)) {
+        TestCase& previous = cases_[placed.back()];
         if (!test.details.empty()) previous.details += "\n\n" + test.details;
         previous.time_s += test.time_s;
+        placement_[index] = Placement::merged;
       } else {
-        report_.cases.push_back(std::move(test));
+        placement_[index] = Placement::placed;
+        placed.push_back(index);
       }
       previous_is_case = true;
     }
   }
-  if (!has_nested_suites) settle_todo_cases(suite, first_case);
+  if (!has_nested_suites) settle_todo_cases(suite, placed);
   return time_of(suite).value_or(parts_time);
 }
 
 TestReport JunitReader::finish(pugi::xml_node root, double time_s) {
-  TestReport report = std::move(report_);
+  // Keep the cases placed in a suite: not those merged into the one before,
+  // nor any found outside a suite (inside another element).
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < cases_.size(); ++i) {
+    if (placement_[i] != Placement::placed) continue;
+    if (kept != i) cases_[kept] = std::move(cases_[i]);
+    ++kept;
+  }
+  cases_.resize(kept);
+  TestReport report;
+  report.cases = std::move(cases_);
   report.format = "junit";
   report.time_s = time_s;
   for (const TestCase& test : report.cases) {

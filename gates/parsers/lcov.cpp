@@ -1,8 +1,10 @@
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "gates/parsers/coverage.hpp"
 #include "gates/parsers/coverage_files.hpp"
@@ -11,10 +13,14 @@
 namespace qgate {
 namespace {
 
-// A branch of a file: its line, and its block and branch ids (lcov 2 may write
-// an expression as the branch id).
-using BranchKey = std::pair<int, std::string>;
-using Branches = std::map<BranchKey, std::int64_t>;
+// The branches of a file, kept to merge records of the same file. A branch
+// is its line and its block and branch ids: packed into one number when they
+// are small numbers (as gcov and istanbul write them), else kept as text
+// (lcov 2 may write an expression as the branch id).
+struct Branches {
+  std::vector<std::pair<std::uint64_t, std::int64_t>> packed;  // sorted and merged at the end
+  std::map<std::pair<int, std::string>, std::int64_t> named;
+};
 
 std::string quoted(std::string_view line) {
   constexpr std::size_t kShown = 80;
@@ -44,7 +50,7 @@ class LcovReader {
 
   LineReader reader_;
   CoverageFiles files_;
-  std::map<std::string, Branches> branches_;
+  std::vector<Branches> branches_;   // by index in files_
   FileCoverage* current_ = nullptr;  // the file of the open record
   Branches* current_branches_ = nullptr;
   long record_start_ = 0;
@@ -68,8 +74,8 @@ void LcovReader::read_line_hits(std::string_view value, std::string_view line) {
   if (!parse_integer(hits_text, hits) || hits < 0)
     fail("hit count " + quoted(hits_text) + " in " + quoted(line) + " is not a count");
   // Records of one file from several test runs add up, as `lcov -a` adds them.
-  auto [it, added] = current_->line_hits.try_emplace(number, hits);
-  if (!added) it->second = saturating_add(it->second, hits);
+  std::int64_t& count = line_entry(current_->line_hits, number).first;
+  count = saturating_add(count, hits);
 }
 
 // BRDA:<line>,<block>,<branch>,<taken>, where <taken> is "-" for a branch
@@ -84,9 +90,22 @@ void LcovReader::read_branch(std::string_view value, std::string_view line) {
   std::int64_t taken = 0;
   if (taken_text != "-" && (!parse_integer(taken_text, taken) || taken < 0))
     fail("taken count " + quoted(taken_text) + " in " + quoted(line) + " is not a count");
-  const std::string id(value.substr(first + 1, last - first - 1));
-  auto [it, added] = current_branches_->try_emplace(BranchKey(number, id), taken);
-  if (!added) it->second = saturating_add(it->second, taken);
+  const std::string_view id = value.substr(first + 1, last - first - 1);
+  const std::size_t comma = id.find(',');
+  std::int64_t block = 0;
+  std::int64_t branch = 0;
+  if (comma != std::string_view::npos && parse_integer(id.substr(0, comma), block) &&
+      parse_integer(id.substr(comma + 1), branch) && block >= 0 && block < 65536 && branch >= 0 &&
+      branch < 65536) {
+    const std::uint64_t key = static_cast<std::uint64_t>(number) << 32 |
+                              static_cast<std::uint64_t>(block) << 16 |
+                              static_cast<std::uint64_t>(branch);
+    current_branches_->packed.emplace_back(key, taken);
+  } else {
+    auto [it, added] =
+        current_branches_->named.try_emplace(std::pair(number, std::string(id)), taken);
+    if (!added) it->second = saturating_add(it->second, taken);
+  }
 }
 
 CoverageReport LcovReader::read() {
@@ -111,8 +130,10 @@ CoverageReport LcovReader::read() {
         fail("SF: inside the record of " + current_->path + " (from line " +
              std::to_string(record_start_) + "), which has no end_of_record");
       if (value.empty()) fail("SF: without a file name");
-      current_ = &files_.at(value);
-      current_branches_ = &branches_[current_->path];
+      const std::size_t index = files_.index_of(value);
+      if (index >= branches_.size()) branches_.resize(index + 1);
+      current_ = &files_.files()[index];
+      current_branches_ = &branches_[index];
       record_start_ = reader_.line_number();
       any_record = true;
     } else if (key == "DA") {
@@ -137,11 +158,22 @@ CoverageReport LcovReader::read() {
     throw ReportError(reader_.file(), reader_.saw_nothing()
                                           ? "the file is empty"
                                           : "no SF: record: not an lcov tracefile");
-  for (FileCoverage& file : files_.files()) {
-    count_line_hits(file);
-    for (const auto& [branch, taken] : branches_[file.path]) {
-      ++file.branches_total;
-      if (taken > 0) ++file.branches_covered;
+  std::vector<FileCoverage>& files = files_.files();
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    count_line_hits(files[i]);
+    auto& packed = branches_[i].packed;
+    std::sort(packed.begin(), packed.end());
+    for (std::size_t j = 0; j < packed.size();) {
+      std::int64_t taken = 0;
+      const std::uint64_t key = packed[j].first;
+      for (; j < packed.size() && packed[j].first == key; ++j)
+        taken = saturating_add(taken, packed[j].second);
+      ++files[i].branches_total;
+      if (taken > 0) ++files[i].branches_covered;
+    }
+    for (const auto& [branch, taken] : branches_[i].named) {
+      ++files[i].branches_total;
+      if (taken > 0) ++files[i].branches_covered;
     }
   }
   return std::move(files_).finish("lcov");

@@ -112,13 +112,13 @@ void XmlStream::read(const ElementHandler& handle) {
       const std::size_t subset_end = text.find(']', stop);
       return subset_end == std::string_view::npos ? subset_end : past(">", subset_end);
     }
-    for (std::size_t j = lt + 1; j < text.size();) {
-      j = text.find_first_of("\"'>", j);
-      if (j == std::string_view::npos) return j;
-      if (text[j] == '>') return j + 1;
-      const std::size_t quote = text.find(text[j], j + 1);
-      if (quote == std::string_view::npos) return quote;
-      j = quote + 1;
+    for (std::size_t j = lt + 1; j < text.size(); ++j) {
+      const char c = text[j];
+      if (c == '>') return j + 1;
+      if (c == '"' || c == '\'') {
+        j = text.find(c, j + 1);
+        if (j == std::string_view::npos) return j;
+      }
     }
     return std::string_view::npos;
   };
