@@ -95,7 +95,7 @@ class CoveragePyHandler : public nlohmann::json_sax<json> {
       case Place::other:
         break;
     }
-    path_.push_back({true, {}});
+    enter(true);
     return true;
   }
 
@@ -116,13 +116,13 @@ class CoveragePyHandler : public nlohmann::json_sax<json> {
     if (here == Place::file || here == Place::line_number || is_files_value())
       reject("an array where an object or number belongs");
     if (here == Place::branch) {
-      if (path_[2].key == "executed_branches") {
+      if (path_.back().executed) {
         ++summary_.executed_branches;
       } else {
         ++summary_.missing_branches;
       }
     }
-    path_.push_back({false, {}});
+    enter(false);
     return true;
   }
 
@@ -154,23 +154,39 @@ class CoveragePyHandler : public nlohmann::json_sax<json> {
  private:
   struct Level {
     bool object = false;
-    std::string key;  // the key being read, in an object
+    std::string key;              // the key being read, in an object
+    Place values = Place::other;  // where the values inside it are
+    bool executed = false;        // an "executed_..." array, not a "missing_..." one
   };
 
-  Place place() const {
-    if (path_.empty()) return Place::top;
-    if (path_.size() == 1) return Place::top_field;
-    if (path_[0].key != "files" || !path_[1].object) return Place::other;
-    if (path_.size() == 2) return Place::file;
-    if (path_.size() == 3) return Place::file_field;
-    const std::string& field = path_[2].key;
-    if (path_.size() == 4 && !path_[3].object) {
-      if (is_line_array(field)) return Place::line_number;
-      if (is_branch_array(field)) return Place::branch;
+  // Returns where the value being read is (worked out once per container, as
+  // it is asked for every number).
+  Place place() const { return path_.empty() ? Place::top : path_.back().values; }
+
+  // Pushes a container opened at the current place.
+  void enter(bool object) {
+    Level level;
+    level.object = object;
+    const Place here = place();
+    const std::string* field = here == Place::file_field ? &path_[2].key : nullptr;
+    if (here == Place::top) {
+      level.values = Place::top_field;
+    } else if (here == Place::top_field && object && path_[0].key == "files") {
+      level.values = Place::file;
+    } else if (here == Place::file && object) {
+      level.values = Place::file_field;
+    } else if (field != nullptr && !object && is_line_array(*field)) {
+      level.values = Place::line_number;
+      level.executed = *field == "executed_lines";
+    } else if (field != nullptr && !object && is_branch_array(*field)) {
+      level.values = Place::branch;
+      level.executed = *field == "executed_branches";
+    } else if (field != nullptr && object && *field == "summary") {
+      level.values = Place::summary;
     }
-    if (path_.size() == 4 && path_[3].object && field == "summary") return Place::summary;
-    return Place::other;
+    path_.push_back(std::move(level));
   }
+
   bool is_files_value() const { return path_.size() == 1 && path_[0].key == "files"; }
 
   [[noreturn]] void reject(const std::string& what) const {
@@ -201,7 +217,7 @@ class CoveragePyHandler : public nlohmann::json_sax<json> {
         auto [hits, added] =
             line_entry(files_.files()[current_].line_hits, static_cast<int>(value));
         // coverage.py records whether a line ran, not how often.
-        if (path_[2].key == "executed_lines") hits = 1;
+        if (path_.back().executed) hits = 1;
         return true;
       }
       case Place::summary: {
