@@ -37,7 +37,7 @@ CoverageReport parse_go_coverprofile(const std::filesystem::path& file);
 // first bytes show; throws ReportError if it is none of them.
 CoverageReport parse_coverage(const std::filesystem::path& file);
 
-// Return whether `head`, the first bytes (up to 4 KB) of a file, starts a
+// Each returns whether `head`, the first bytes (up to 4 KB) of a file, starts a
 // report in each format.
 bool looks_like_cobertura(std::string_view head);
 bool looks_like_lcov(std::string_view head);
