@@ -38,7 +38,7 @@ CoverageReport parse_go_coverprofile(const std::filesystem::path& file);
 CoverageReport parse_coverage(const std::filesystem::path& file);
 
 // Each returns whether `head`, the first bytes (up to 4 KB) of a file, starts a
-// report in each format.
+// report in its format.
 bool looks_like_cobertura(std::string_view head);
 bool looks_like_lcov(std::string_view head);
 bool looks_like_coverage_py_json(std::string_view head);
