@@ -247,9 +247,9 @@ class Scheduler {
     // starving the others.
     OutputSink& sink = *sinks_[r.index];
     for (int i = 0; i < 16 && !r.process.output_closed(); ++i) {
-      const long n = r.process.read_output(buffer_.data(), buffer_.size());
+      const long n = r.process.read_output(buffer_.get(), kBufferSize);
       if (n <= 0) break;
-      sink.write(std::string_view(buffer_.data(), static_cast<std::size_t>(n)));
+      sink.write(std::string_view(buffer_.get(), static_cast<std::size_t>(n)));
     }
   }
 
@@ -339,7 +339,10 @@ class Scheduler {
   std::vector<RunningStep> running_;
   std::vector<std::unique_ptr<OutputSink>> sinks_;
   std::vector<Clock::time_point> first_start_;
-  std::vector<char> buffer_ = std::vector<char>(1 << 20);  // matches the pipe size
+  // Matches the pipe size. Left uninitialised: a run whose steps print little
+  // never touches (nor pays for) most of its pages.
+  static constexpr std::size_t kBufferSize = 1 << 20;
+  std::unique_ptr<char[]> buffer_{new char[kBufferSize]};
   bool stopping_all_ = false;
 };
 

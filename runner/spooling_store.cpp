@@ -56,7 +56,6 @@ Store* SpoolingStore::store() {
   try {
     store_ = open_();
     description_ = store_->describe();
-    store_->reap_interrupted();
   } catch (const StoreError& error) {
     if (!error.unavailable()) throw;
     last_problem_ = error.what();
