@@ -114,7 +114,7 @@ check() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "met" : "missed" }';
 results="$root/bench/RESULTS.md"
 marker="<!-- notes: kept by bench/run.sh -->"
 notes=""
-[ -f "$results" ] && notes=$(sed -n "/^$marker\$/,\$p" "$results")
+[ -f "$results" ] && notes=$(awk -v m="$marker" 'found || $0 == m { found = 1; print }' "$results")
 { cat "$out/RESULTS.part.md"
 # The W4 logs take gigabytes.
 rm -rf "$out/W4/.qgate/runs" "$out"/W4/make.*.log; echo; if [ -n "$notes" ]; then echo "$notes"; else echo "$marker"; fi; } > "$results"
