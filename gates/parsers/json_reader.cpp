@@ -183,12 +183,4 @@ void sax_parse_json_file(const std::filesystem::path& file, nlohmann::json_sax<j
   json::sax_parse(ChunkIterator(&input), ChunkIterator(), &checked);
 }
 
-std::string read_file_head(const std::filesystem::path& file, std::size_t limit) {
-  std::unique_ptr<std::FILE, FileCloser> handle(std::fopen(file.c_str(), "rb"));
-  if (!handle) return {};
-  std::string head(limit, '\0');
-  head.resize(std::fread(head.data(), 1, limit, handle.get()));
-  return head;
-}
-
 }  // namespace qgate

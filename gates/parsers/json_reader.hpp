@@ -22,8 +22,4 @@ nlohmann::json read_json_file(const std::filesystem::path& file);
 void sax_parse_json_file(const std::filesystem::path& file, nlohmann::json_sax<nlohmann::json>& sax,
                          const std::vector<std::string>& skipped = {});
 
-// Returns the first `limit` bytes of `file`, or "" if it cannot be read: what
-// the looks_like_* detectors are given.
-std::string read_file_head(const std::filesystem::path& file, std::size_t limit = 4096);
-
 }  // namespace qgate

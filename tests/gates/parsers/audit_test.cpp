@@ -7,6 +7,7 @@
 
 #include "gates/parsers/audit.hpp"
 #include "gates/parsers/json_reader.hpp"
+#include "gates/parsers/report_head.hpp"
 #include "tests/gates/parsers/parser_fixtures.hpp"
 #include "tests/test_support.hpp"
 
@@ -119,11 +120,11 @@ TEST(NpmAuditParser, RejectsMalformedTruncatedAndOtherFormats) {
 TEST(NpmAuditParser, DetectsNpmAuditOutputAndNothingElse) {
   for (const char* name : {"npm-audit-stubbed-advisories.json", "npm-audit-clean.json",
                            "npm-audit-registry.json", "npm-audit-no-lockfile.json"}) {
-    EXPECT_TRUE(looks_like_npm_audit(read_file_head(fixture(name)))) << name;
+    EXPECT_TRUE(looks_like_npm_audit(read_report_head(fixture(name)))) << name;
   }
   for (const char* name : {"findings/eslint.sarif", "findings/cppcheck.xml",
                            "benchmark/google-benchmark.json", "benchmark/hyperfine.json"}) {
-    EXPECT_FALSE(looks_like_npm_audit(read_file_head(testing::fixture_path(name)))) << name;
+    EXPECT_FALSE(looks_like_npm_audit(read_report_head(testing::fixture_path(name)))) << name;
   }
 }
 

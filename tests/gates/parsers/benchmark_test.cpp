@@ -13,6 +13,7 @@
 
 #include "gates/parsers/benchmark.hpp"
 #include "gates/parsers/json_reader.hpp"
+#include "gates/parsers/report_head.hpp"
 #include "tests/gates/parsers/parser_fixtures.hpp"
 #include "tests/test_support.hpp"
 
@@ -218,7 +219,7 @@ TEST(GoogleBenchmarkParser, RejectsMalformedAndTruncatedReports) {
 TEST(GoogleBenchmarkParser, DetectsGoogleBenchmarkAndNothingElse) {
   for (const char* name : {"google-benchmark.json", "google-benchmark-repetitions.json",
                            "google-benchmark-aggregates-only.json"}) {
-    const std::string head = read_file_head(fixture(name));
+    const std::string head = read_report_head(fixture(name));
     EXPECT_TRUE(looks_like_google_benchmark(head)) << name;
     EXPECT_FALSE(looks_like_hyperfine(head)) << name;
   }
@@ -308,12 +309,12 @@ TEST(HyperfineParser, RejectsMalformedAndTruncatedReports) {
 TEST(HyperfineParser, DetectsHyperfineAndNothingElse) {
   for (const char* name : {"hyperfine.json", "hyperfine-parameters.json", "hyperfine-failing.json",
                            "hyperfine-single-run.json"}) {
-    const std::string head = read_file_head(fixture(name));
+    const std::string head = read_report_head(fixture(name));
     EXPECT_TRUE(looks_like_hyperfine(head)) << name;
     EXPECT_FALSE(looks_like_google_benchmark(head)) << name;
   }
   for (const char* name : {"findings/eslint.sarif", "audit/npm-audit-stubbed-advisories.json"}) {
-    const std::string head = read_file_head(testing::fixture_path(name));
+    const std::string head = read_report_head(testing::fixture_path(name));
     EXPECT_FALSE(looks_like_hyperfine(head)) << name;
     EXPECT_FALSE(looks_like_google_benchmark(head)) << name;
   }

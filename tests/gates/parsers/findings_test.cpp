@@ -16,6 +16,7 @@
 #include "gates/parsers/checkstyle.hpp"
 #include "gates/parsers/cppcheck.hpp"
 #include "gates/parsers/json_reader.hpp"
+#include "gates/parsers/report_head.hpp"
 #include "gates/parsers/sarif.hpp"
 #include "tests/gates/parsers/parser_fixtures.hpp"
 #include "tests/test_support.hpp"
@@ -533,7 +534,7 @@ std::vector<std::pair<std::filesystem::path, std::string>> every_fixture() {
 template <typename Detect>
 void expect_detects_only(Detect detect, const std::string& format) {
   for (const auto& [file, actual] : every_fixture()) {
-    const std::string head = read_file_head(file);
+    const std::string head = read_report_head(file);
     ASSERT_FALSE(head.empty()) << file;
     EXPECT_EQ(detect(head), actual == format) << file;
   }
