@@ -266,6 +266,12 @@ TEST(PostgresReliability, DatabaseStoppedMidRunAndStartedAgainLosesNoResult) {
   ASSERT_FALSE(url.empty()) << problem;
 
   write_file(dir / "module/integration-requirements.yaml", three_gate_config({"1"}));
+  // Migrated first, so that the polling below never meets a missing table.
+  ASSERT_EQ(
+      run_command(
+          "'" + testing::qgate_binary().string() + "' db migrate --database-url '" + url + "'", "/")
+          .exit_code,
+      0);
   QgateProcess process;
   // -j 1: the gates finish one second apart, so the outage falls between them.
   process.start({"check", "--ci", "-j", "1", "--database-url", url}, dir / "module",
