@@ -1,4 +1,5 @@
 #include "reporters/reports.hpp"
+#include "reporters/sarif_report.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -160,6 +161,7 @@ std::optional<ReportFormat> report_format_from_string(std::string_view name) {
   if (name == "json") return ReportFormat::json;
   if (name == "junit") return ReportFormat::junit;
   if (name == "markdown" || name == "md") return ReportFormat::markdown;
+  if (name == "sarif") return ReportFormat::sarif;
   return std::nullopt;
 }
 
@@ -171,6 +173,8 @@ std::string_view to_string(ReportFormat format) {
       return "junit";
     case ReportFormat::markdown:
       return "markdown";
+    case ReportFormat::sarif:
+      return "sarif";
   }
   return "unknown";
 }
@@ -186,6 +190,9 @@ std::string render_report(ReportFormat format, const RunResult& run) {
       break;
     case ReportFormat::markdown:
       text = render_markdown_report(run);
+      break;
+    case ReportFormat::sarif:
+      text = run_to_sarif(run).dump(2);
       break;
   }
   if (text.empty() || text.back() != '\n') text += '\n';

@@ -12,9 +12,9 @@
 namespace qgate {
 
 // A file format for the report of a run.
-enum class ReportFormat { json, junit, markdown };
+enum class ReportFormat { json, junit, markdown, sarif };
 
-// Parses "json", "junit", "markdown" or "md"; nothing for any other name.
+// Parses "json", "junit", "markdown" (or "md") or "sarif"; nothing for any other name.
 std::optional<ReportFormat> report_format_from_string(std::string_view name);
 // Returns the canonical name of `format` ("json", "junit", "markdown").
 std::string_view to_string(ReportFormat format);

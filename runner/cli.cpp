@@ -114,7 +114,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
       ->expected(0, 1)
       ->default_str("plain");
   check_cmd->add_option("--report", report_specs,
-                        "Write a report: FORMAT=PATH (json, junit, markdown)");
+                        "Write a report: FORMAT=PATH (json, junit, markdown, sarif)");
   check_cmd->add_option("--state-dir", state_dir,
                         "Where runs are recorded (default: .qgate beside the config)");
   check_cmd->add_option("--base-ref", check.base_ref, "Git ref the change is compared against");
@@ -179,7 +179,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
             eq == std::string::npos ? std::nullopt : report_format_from_string(spec.substr(0, eq));
         if (!parsed || eq + 1 >= spec.size()) {
           err << "qgate: --report " << spec
-              << ": expected FORMAT=PATH with FORMAT json, junit or markdown\n";
+              << ": expected FORMAT=PATH with FORMAT json, junit, markdown or sarif\n";
           return kExitUsage;
         }
         check.reports.emplace_back(*parsed, spec.substr(eq + 1));
