@@ -1,7 +1,9 @@
 #include "tests/test_support.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +13,8 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+extern char** environ;
 
 namespace qgate::testing {
 
@@ -146,6 +150,54 @@ std::string fresh_database_url() {
   const auto slash = base.find("/postgres?");
   if (slash == std::string::npos) throw std::runtime_error("unexpected test server URL " + base);
   return base.substr(0, slash) + "/" + name + base.substr(slash + 9);
+}
+
+void QgateProcess::start(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                         const std::filesystem::path& out, const std::filesystem::path& err,
+                         const std::vector<std::string>& extra_env) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (err.empty()) {
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  }
+  std::vector<std::string> strings = {qgate_binary().string()};
+  strings.insert(strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  pid_t child = -1;
+  const int spawned = posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ASSERT_EQ(spawned, 0) << "cannot start " << argv[0];
+  pid = child;
+}
+
+bool QgateProcess::ended() {
+  int status = 0;
+  if (waitpid(pid, &status, WNOHANG) != pid) return false;
+  note(status);
+  return true;
+}
+
+void QgateProcess::wait() {
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  note(status);
+}
+
+void QgateProcess::note(int status) {
+  exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
 std::filesystem::path qgate_binary() { return QGATE_BINARY; }

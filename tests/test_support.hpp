@@ -3,6 +3,7 @@
 // running the real qgate binary.
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace qgate::testing {
 
@@ -52,6 +53,27 @@ bool wait_for_file(const std::filesystem::path& path, double seconds);
 std::string fresh_database_url();
 // Runs `sql` with psql against `url`; returns its unaligned, tuples-only output.
 std::string psql(const std::string& url, const std::string& sql);
+
+// A qgate process started in the background (posix_spawn), for tests that
+// signal it, kill it or run several at once.
+struct QgateProcess {
+  int pid = -1;
+  int exit_code = -1;   // -1 when a signal ended it
+  int term_signal = 0;  // the signal that ended it, or 0
+
+  // Starts qgate with `args` in `cwd`, stdout to `out` and stderr to `err`
+  // (or to `out` too when `err` is empty), with `extra_env` added.
+  void start(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+             const std::filesystem::path& out, const std::filesystem::path& err = {},
+             const std::vector<std::string>& extra_env = {});
+  // Returns true if the process has ended (and reaps it).
+  bool ended();
+  // Waits for the process to end.
+  void wait();
+
+ private:
+  void note(int status);
+};
 
 // The path of the qgate binary under test.
 std::filesystem::path qgate_binary();

@@ -2,8 +2,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::process_survives;
+using testing::QgateProcess;
 using testing::read_file;
 using testing::read_pid;
 using testing::run_command;
@@ -39,44 +38,6 @@ fs::path copy_examples(const TempDir& dir) {
   }
   return dir / "examples";
 }
-
-// A child qgate process started with posix_spawn, for signals and rusage.
-struct QgateProcess {
-  pid_t pid = -1;
-  int exit_code = -1;
-  long max_rss_kb = 0;
-
-  void start(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& output,
-             const std::vector<std::string>& extra_env = {}) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::vector<std::string> strings = {testing::qgate_binary().string()};
-    strings.insert(strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& s : strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-    env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()), 0);
-    posix_spawn_file_actions_destroy(&actions);
-  }
-
-  void wait() {
-    int status = 0;
-    rusage usage{};
-    ASSERT_EQ(wait4(pid, &status, 0, &usage), pid);
-    exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    max_rss_kb = usage.ru_maxrss;
-  }
-};
 
 TEST(Cli, ExampleModulePasses) {
   TempDir dir;
@@ -250,7 +211,8 @@ TEST(Cli, SecretsNeverAppearInOutputLogsReportsOrStore) {
   QgateProcess process;
   process.start({"check", "--ci", "--report", "json=r/report.json", "--report",
                  "junit=r/report.xml", "--report", "markdown=r/report.md"},
-                dir.path(), dir / "out.txt", {"GITHUB_TOKEN=" + secret, "DEPLOY_KEY=" + custom});
+                dir.path(), dir / "out.txt", fs::path(),
+                {"GITHUB_TOKEN=" + secret, "DEPLOY_KEY=" + custom});
   process.wait();
   EXPECT_EQ(process.exit_code, 1);
   const std::string console = read_file(dir / "out.txt");

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,60 +21,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using testing::QgateProcess;
 using testing::read_file;
 using testing::run_command;
 using testing::TempDir;
 using testing::write_file;
-
-// A qgate process started with posix_spawn, its output in files.
-struct QgateProcess {
-  pid_t pid = -1;
-  int exit_code = -1;
-  int term_signal = 0;
-
-  void start(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& out,
-             const fs::path& err, const std::vector<std::string>& extra_env = {}) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> strings = {testing::qgate_binary().string()};
-    strings.insert(strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& s : strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-    env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()), 0);
-    posix_spawn_file_actions_destroy(&actions);
-  }
-
-  // Returns true if the process has ended (and reaps it).
-  bool ended() {
-    int status = 0;
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done != pid) return false;
-    note(status);
-    return true;
-  }
-
-  void wait() {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    note(status);
-  }
-
- private:
-  void note(int status) {
-    exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-  }
-};
 
 // Returns the single number psql printed for `sql`.
 long count(const std::string& url, const std::string& sql) {
