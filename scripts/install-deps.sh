@@ -10,6 +10,8 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev libcli11-dev
   libsqlite3-dev sqlite3 libpugixml-dev libssl-dev
   libpqxx-dev libpq-dev postgresql
+  libre2-dev libcpp-httplib-dev
+  clang libclang-rt-14-dev wrk
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine procps time make
 )
