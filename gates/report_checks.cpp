@@ -158,7 +158,9 @@ class Judge {
 
 }  // namespace
 
-ReportVerdict judge_reports(const GateConfig& gate, const std::filesystem::path& module_dir) {
+ReportVerdict judge_reports(const GateConfig& gate, const std::filesystem::path& module_dir,
+                            const ReportContext& context) {
+  (void)context;
   ReportVerdict verdict;
   verdict.outcome.status = Status::passed;
   const Thresholds thresholds = thresholds_of(gate);

@@ -2,12 +2,21 @@
 // Judges the report files a gate's steps wrote (JUnit, coverage, findings,
 // dependency audits, benchmarks) against the gate's thresholds.
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "gates/builtin_check.hpp"
 #include "runner/config.hpp"
 
 namespace qgate {
+
+// What a gate's reports are judged against besides its thresholds.
+struct ReportContext {
+  std::string base_ref;  // git ref for patch coverage; empty: none
+  // The gate in the module's latest run where it passed (only-new findings,
+  // benchmark regressions); nothing when no such run was recorded.
+  std::optional<GateBaseline> baseline;
+};
 
 // The verdict on a gate's reports.
 struct ReportVerdict {
@@ -21,6 +30,7 @@ struct ReportVerdict {
 // checkout system's --cov-fail-under) and `coverage.min_branches` if set;
 // findings and audited vulnerabilities fail at `fail_on` or above (default
 // low: only info passes); an errored benchmark fails.
-ReportVerdict judge_reports(const GateConfig& gate, const std::filesystem::path& module_dir);
+ReportVerdict judge_reports(const GateConfig& gate, const std::filesystem::path& module_dir,
+                            const ReportContext& context = {});
 
 }  // namespace qgate

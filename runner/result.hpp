@@ -42,7 +42,8 @@ struct Finding {
   std::string file;  // relative to the module folder; empty if none
   int line = 0;      // 1-based; 0 if unknown
   int column = 0;    // 1-based; 0 if unknown
-  std::string fingerprint;
+  std::string fingerprint;  // stable across unrelated line shifts (only-new baselines)
+  std::string baseline;     // only-new mode: "new" or "existing"; empty otherwise
 };
 
 // One measured figure (coverage, a benchmark time, ...).
@@ -50,6 +51,15 @@ struct Metric {
   std::string name;
   double value = 0;
   std::string unit;
+};
+
+// A gate's outcome in an earlier run of the same module: the yardstick for
+// only-new findings and benchmark regressions.
+struct GateBaseline {
+  std::string run_id;
+  std::string started_at;
+  std::vector<Finding> findings;
+  std::vector<Metric> metrics;
 };
 
 // The outcome of one subprocess step.

@@ -20,15 +20,15 @@ RunResult run_with_findings() {
   GateResult lint;
   lint.name = "lint";
   lint.findings.push_back({"linting_rules_followed", "SC2086", Severity::medium,
-                           "Double quote to prevent globbing", "scripts/run.sh", 12, 7, "abc123"});
+                           "Double quote to prevent globbing", "scripts/run.sh", 12, 7, "abc123", ""});
   lint.findings.push_back({"linting_rules_followed", "SC2086", Severity::low, "Same rule again",
-                           "scripts/run.sh", 30, 1, ""});
+                           "scripts/run.sh", 30, 1, "", ""});
   GateResult docs;
   docs.name = "documentation";
   docs.findings.push_back({"module_readme_complete", "", Severity::high,
-                           "README.md has no \"Usage\" section", "README.md", 0, 0, ""});
+                           "README.md has no \"Usage\" section", "README.md", 0, 0, "", ""});
   docs.findings.push_back({"module_readme_complete", "readme.stub", Severity::info,
-                           "no file for this one", "", 0, 0, ""});
+                           "no file for this one", "", 0, 0, "", ""});
   run.gates = {lint, docs};
   return run;
 }
