@@ -6,11 +6,12 @@
 
 #include "gates/coordination.hpp"
 #include "gates/documentation.hpp"
+#include "gates/security.hpp"
 
 namespace qgate {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, BuiltinCheck>, 7> kChecks{{
+constexpr std::array<std::pair<std::string_view, BuiltinCheck>, 8> kChecks{{
     {"module_readme_complete", &check_readme_complete},
     {"api_documentation_updated", &check_api_documented},
     {"database_schema_documented", &check_schema_documented},
@@ -18,6 +19,7 @@ constexpr std::array<std::pair<std::string_view, BuiltinCheck>, 7> kChecks{{
     {"breaking_changes_documented", &check_changelog_entry},
     {"migration_scripts_provided", &check_migrations_provided},
     {"deployment_plan_reviewed", &check_deployment_plan},
+    {"security_scan_clean", &check_security_scan},
 }};
 
 }  // namespace

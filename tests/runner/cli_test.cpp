@@ -82,7 +82,7 @@ TEST(Cli, AdvisoryFailureDoesNotChangeExitCode) {
 TEST(Cli, RequiredRequirementWithoutCheckFails) {
   TempDir dir;
   write_file(dir / "integration-requirements.yaml",
-             "integration_requirements:\n  testing: [ {security_scan_clean: true} ]\n");
+             "integration_requirements:\n  testing: [ {integration_tests_passing: true} ]\n");
   const auto result = run_command(qgate() + " check --ci", dir.path());
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find("not configured"), std::string::npos);

@@ -80,12 +80,12 @@ gates:
 TEST(RunPlan, UncheckedRequirementsAreNotConfiguredAndReviewIsSkipped) {
   TempDir dir;
   const Config config = config_of(dir, R"(integration_requirements:
-  testing: [ {security_scan_clean: false} ]
+  testing: [ {integration_tests_passing: false} ]
   code_quality: [ {code_review_approved: true} ]
 )");
   const RunPlan plan = make_plan(config, {dir / "runs/x", {}, "x"});
   const auto verdicts = judge_requirements(config, plan, {}, {});
-  EXPECT_EQ(verdict(verdicts, "security_scan_clean").status, Status::not_configured);
+  EXPECT_EQ(verdict(verdicts, "integration_tests_passing").status, Status::not_configured);
   EXPECT_EQ(verdict(verdicts, "code_review_approved").status, Status::skipped);
   // Advisory not_configured and required skipped both leave the exit code at 0.
   EXPECT_EQ(exit_code_for(verdicts), 0);
