@@ -64,7 +64,7 @@ constexpr std::array<Rule, 15> kRules{{
      R"(\b(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,}))", 1, 3,
      Severity::high, Check::token},
     {"database-url-password", "password",
-     R"((?i)\b((?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver)://)[^\s:/@"'<>]+:([^\s@"'<>/]+)@[a-z0-9_.\-\[\]]+)",
+     R"((?i)\b((?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver)://)[^\s:/@"'<>]*:([^\s@"'<>/]+)@[a-z0-9_.\-\[\]]+)",
      2, 0, Severity::high, Check::url_password},
     {"generic-secret", "high-entropy value",
      R"((?i)([a-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|private_?key|credentials?)[a-z0-9_\-]*)["'\]]?\s*(?::=|=>|==|[:=])\s*@?["'`]([^"'`\s]{12,})["'`])",

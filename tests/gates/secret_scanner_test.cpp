@@ -404,6 +404,37 @@ TEST(SecretScanner, PrivateKeyInAStringLiteralIsFound) {
             (std::vector<Place>{{"secret.private-key", "sa.json", 3, 19}}));
 }
 
+TEST(SecretScanner, DatabaseUrlsWithAndWithoutAUserName) {
+  TempDir dir;
+  const Secrets s;
+  write_file(dir / "compose.yaml", "CACHE: redis://:" + s.db_password + "@cache:6379/0\n" +
+                                       "DB: mongodb+srv://svc:" + s.api_key +
+                                       "@cluster0.example.net/app\n" +
+                                       "PLAIN: postgres://db.internal:5432/app\n");
+  commit_all(dir.path());
+  EXPECT_EQ(places(scan_secrets(dir.path(), one_thread()).findings),
+            (std::vector<Place>{{"secret.database-url-password", "compose.yaml", 1, 17},
+                                {"secret.database-url-password", "compose.yaml", 2, 23}}));
+}
+
+TEST(SecretScanner, SymlinksAndSpecialFilesInTheWorkTreeAreNotRead) {
+  TempDir outside;
+  TempDir dir;
+  const Secrets s;
+  write_file(outside / "credentials", s.github + "\n");
+  write_file(dir / "src/ok.txt", "fine\n");
+  write_file(dir / "src/pipe", "was a file when committed\n");
+  fs::create_symlink(outside / "credentials", dir / "linked");
+  commit_all(dir.path());
+  // A tracked file replaced by a FIFO must not hang the scan.
+  fs::remove(dir / "src/pipe");
+  ASSERT_EQ(run_command("mkfifo src/pipe", dir.path()).exit_code, 0);
+  const SecretScanResult result = scan_secrets(dir.path(), one_thread());
+  EXPECT_TRUE(result.findings.empty());
+  EXPECT_TRUE(result.errors.empty());
+  EXPECT_EQ(result.files_scanned, 1u);
+}
+
 TEST(SecretScanner, WalksAFolderOutsideGitButNotToolStateOrBuildOutput) {
   TempDir dir;
   const Secrets s;
