@@ -8,6 +8,7 @@
 #include <cmath>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 
 namespace qgate {
@@ -24,9 +25,12 @@ enum class Check {
 struct Rule {
   std::string_view kind;   // the rule is "secret.<kind>"
   std::string_view label;  // for messages
-  std::string_view pattern;
-  int group;          // the capture group holding the secret (0: the whole match)
-  std::size_t shown;  // leading characters of the secret that are a public prefix
+  // What the one pass over a file looks for: a short necessary part of
+  // `pattern`, so that the combined automaton stays small and compiles fast.
+  std::string_view candidate;
+  std::string_view pattern;  // the exact form, run only on files with a candidate
+  int group;                 // the capture group holding the secret (0: the whole match)
+  std::size_t shown;         // leading characters of the secret that are a public prefix
   Severity severity;
   Check check;
 };
@@ -34,40 +38,47 @@ struct Rule {
 // In order of precedence where matches overlap: the specific token formats
 // first, the generic assignment last. Every pattern is ASCII and matched as
 // Latin-1, so any byte sequence is valid input and the DFA works on bytes.
+// None matches across a newline (blanks are `[ \t]`, classes exclude `\s`).
 constexpr std::array<Rule, 15> kRules{{
-    {"private-key", "private key", R"(-----BEGIN ([A-Z0-9 ]{0,30})PRIVATE KEY( BLOCK)?-----)", 0, 0,
-     Severity::critical, Check::private_key},
-    {"github-token", "GitHub token", R"(\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36})\b)", 1, 4,
-     Severity::high, Check::token},
-    {"github-token", "GitHub fine-grained token", R"(\b(github_pat_[A-Za-z0-9_]{82})\b)", 1, 11,
-     Severity::high, Check::token},
-    {"gitlab-token", "GitLab token", R"(\b(glpat-[A-Za-z0-9_\-]{20,}))", 1, 6, Severity::high,
-     Check::token},
-    {"slack-webhook", "Slack webhook URL",
+    {"private-key", "private key", R"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY)",
+     R"(-----BEGIN ([A-Z0-9 ]{0,30})PRIVATE KEY( BLOCK)?-----)", 0, 0, Severity::critical,
+     Check::private_key},
+    {"github-token", "GitHub token", R"(\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{8})",
+     R"(\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36})\b)", 1, 4, Severity::high, Check::token},
+    {"github-token", "GitHub fine-grained token", R"(\bgithub_pat_[A-Za-z0-9_]{8})",
+     R"(\b(github_pat_[A-Za-z0-9_]{82})\b)", 1, 11, Severity::high, Check::token},
+    {"gitlab-token", "GitLab token", R"(\bglpat-[A-Za-z0-9_\-]{8})",
+     R"(\b(glpat-[A-Za-z0-9_\-]{20,}))", 1, 6, Severity::high, Check::token},
+    {"slack-webhook", "Slack webhook URL", R"(https://hooks\.slack\.com/)",
      R"((https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/]{20,}))", 1, 24,
      Severity::high, Check::token},
-    {"slack-token", "Slack token", R"(\b(xox[abposr]-[0-9]{6,}-[A-Za-z0-9\-]{8,}))", 1, 5,
+    {"slack-token", "Slack token", R"(\bxox[abposr]-[0-9])",
+     R"(\b(xox[abposr]-[0-9]{6,}-[A-Za-z0-9\-]{8,}))", 1, 5, Severity::high, Check::token},
+    {"stripe-live-key", "Stripe live key", R"(\b(?:sk|rk)_live_)",
+     R"(\b((?:sk|rk)_live_[A-Za-z0-9]{20,}))", 1, 8, Severity::high, Check::token},
+    {"google-api-key", "Google API key", R"(\bAIza[A-Za-z0-9_\-]{8})",
+     R"(\b(AIza[A-Za-z0-9_\-]{35})(?:[^A-Za-z0-9_\-]|$))", 1, 4, Severity::high, Check::token},
+    {"npm-token", "npm token", R"(\bnpm_[A-Za-z0-9]{8})", R"(\b(npm_[A-Za-z0-9]{36})\b)", 1, 4,
      Severity::high, Check::token},
-    {"stripe-live-key", "Stripe live key", R"(\b((?:sk|rk)_live_[A-Za-z0-9]{20,}))", 1, 8,
-     Severity::high, Check::token},
-    {"google-api-key", "Google API key", R"(\b(AIza[A-Za-z0-9_\-]{35})(?:[^A-Za-z0-9_\-]|$))", 1, 4,
-     Severity::high, Check::token},
-    {"npm-token", "npm token", R"(\b(npm_[A-Za-z0-9]{36})\b)", 1, 4, Severity::high, Check::token},
-    {"npm-token", "npm auth token", R"(_authToken\s*=\s*["']?([A-Za-z0-9_\-.+/=]{20,}))", 1, 0,
-     Severity::high, Check::token},
-    {"aws-access-key-id", "AWS access key id", R"(\b((?:AKIA|ASIA)[A-Z0-9]{16})\b)", 1, 4,
-     Severity::high, Check::token},
+    {"npm-token", "npm auth token", R"(_authToken[ \t]*=)",
+     R"(_authToken[ \t]*=[ \t]*["']?([A-Za-z0-9_\-.+/=]{20,}))", 1, 0, Severity::high,
+     Check::token},
+    {"aws-access-key-id", "AWS access key id", R"(\b(?:AKIA|ASIA)[A-Z0-9]{8})",
+     R"(\b((?:AKIA|ASIA)[A-Z0-9]{16})\b)", 1, 4, Severity::high, Check::token},
     {"aws-secret-access-key", "AWS secret access key",
-     R"((?i)(?:aws_?secret_?(?:access_?)?key|secret_?access_?key)["']?\s*(?::=|=>|[:=])\s*["']?([a-z0-9/+]{40})(?:[^a-z0-9/+=]|$))",
+     R"((?i)(?:aws_?secret_?(?:access_?)?key|secret_?access_?key))",
+     R"((?i)(?:aws_?secret_?(?:access_?)?key|secret_?access_?key)["']?[ \t]*(?::=|=>|[:=])[ \t]*["']?([a-z0-9/+]{40})(?:[^a-z0-9/+=]|$))",
      1, 0, Severity::high, Check::token},
-    {"jwt", "JSON web token",
+    {"jwt", "JSON web token", R"(\beyJ[A-Za-z0-9_\-]{8,}\.eyJ)",
      R"(\b(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,}))", 1, 3,
      Severity::high, Check::token},
     {"database-url-password", "password",
+     R"((?i)(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver)://[^\s:/@"'<>]*:[^\s@"'<>/]+@)",
      R"((?i)\b((?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver)://)[^\s:/@"'<>]*:([^\s@"'<>/]+)@[a-z0-9_.\-\[\]]+)",
      2, 0, Severity::high, Check::url_password},
     {"generic-secret", "high-entropy value",
-     R"((?i)([a-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|private_?key|credentials?)[a-z0-9_\-]*)["'\]]?\s*(?::=|=>|==|[:=])\s*@?["'`]([^"'`\s]{12,})["'`])",
+     R"((?i)(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|private_?key|credential)[a-z0-9_\-]*["'\]]?[ \t]*(?::=|=>|==|[:=])[ \t]*@?["'`][^"'`\s]{12})",
+     R"((?i)([a-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|private_?key|credentials?)[a-z0-9_\-]*)["'\]]?[ \t]*(?::=|=>|==|[:=])[ \t]*@?["'`]([^"'`\s]{12,})["'`])",
      2, 0, Severity::high, Check::assignment},
 }};
 
@@ -181,12 +192,6 @@ std::string private_key_label(std::string_view words, bool block) {
 
 }  // namespace
 
-struct SecretMatcher::Compiled {
-  std::vector<const Rule*> rules;
-  std::vector<std::unique_ptr<RE2>> patterns;
-  std::unique_ptr<RE2::Set> set;
-};
-
 namespace {
 
 RE2::Options scan_options() {
@@ -201,98 +206,140 @@ RE2::Options scan_options() {
 
 }  // namespace
 
+struct SecretMatcher::Compiled {
+  std::vector<const Rule*> rules;
+  std::unique_ptr<RE2::Set> set;  // the candidates of `rules`, in the same order
+  // The exact patterns, compiled when a file first has a candidate of the
+  // rule: most scans never need most of them.
+  std::vector<std::unique_ptr<RE2>> patterns;
+  std::unique_ptr<std::once_flag[]> compiled;
+
+  const RE2& pattern(std::size_t index) {
+    std::call_once(compiled[index], [&] {
+      const std::string_view text = rules[index]->pattern;
+      auto re = std::make_unique<RE2>(re2::StringPiece(text.data(), text.size()), scan_options());
+      if (!re->ok()) {
+        throw std::logic_error("secret rule " + std::string(rules[index]->kind) +
+                               " does not compile: " + re->error());
+      }
+      patterns[index] = std::move(re);
+    });
+    return *patterns[index];
+  }
+};
+
 SecretMatcher::SecretMatcher(EntropyCheck entropy) : compiled_(std::make_unique<Compiled>()) {
-  const RE2::Options options = scan_options();
-  compiled_->set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+  compiled_->set = std::make_unique<RE2::Set>(scan_options(), RE2::UNANCHORED);
   for (const Rule& rule : kRules) {
     if (rule.kind == kGenericKind && entropy == EntropyCheck::off) continue;
-    auto pattern =
-        std::make_unique<RE2>(re2::StringPiece(rule.pattern.data(), rule.pattern.size()), options);
     std::string error;
-    if (!pattern->ok() ||
-        compiled_->set->Add(re2::StringPiece(rule.pattern.data(), rule.pattern.size()), &error) <
-            0) {
+    if (compiled_->set->Add(re2::StringPiece(rule.candidate.data(), rule.candidate.size()),
+                            &error) < 0) {
       throw std::logic_error("secret rule " + std::string(rule.kind) +
-                             " does not compile: " + pattern->error() + error);
+                             " does not compile: " + error);
     }
     compiled_->rules.push_back(&rule);
-    compiled_->patterns.push_back(std::move(pattern));
   }
   if (!compiled_->set->Compile()) throw std::logic_error("secret rules do not compile as a set");
+  compiled_->patterns.resize(compiled_->rules.size());
+  compiled_->compiled = std::make_unique<std::once_flag[]>(compiled_->rules.size());
 }
 
 SecretMatcher::~SecretMatcher() = default;
 
-std::vector<SecretMatch> SecretMatcher::find(std::string_view text) const {
-  const re2::StringPiece input(text.data(), text.size());
-  std::vector<int> candidates;
-  RE2::Set::ErrorInfo error{};
-  if (!compiled_->set->Match(input, &candidates, &error)) {
-    if (error.kind == RE2::Set::kNoError) return {};
-    // The DFA ran out of memory on this text: try every rule on its own.
-    candidates.clear();
-    for (std::size_t i = 0; i < compiled_->rules.size(); ++i) {
-      candidates.push_back(static_cast<int>(i));
-    }
-  }
-  std::sort(candidates.begin(), candidates.end());
+namespace {
 
-  struct Ranked {
-    std::size_t rank;
+// A match and the precedence of its rule (lower wins).
+struct Ranked {
+  std::size_t rank;
+  SecretMatch match;
+};
+
+// The one pass runs over blocks of about this many bytes, cut after a newline:
+// only the blocks where it sees a candidate are searched again with the exact
+// patterns, so a large file with one candidate costs one pass, not two.
+// Every pattern stays within a line, so no match straddles two blocks.
+constexpr std::size_t kBlockBytes = 8 * 1024;
+
+// Adds the matches of `rule` (exact `pattern`) in text[from, to) to `found`.
+void locate(const Rule& rule, const RE2& pattern, std::string_view text, std::size_t from,
+            std::size_t to, std::vector<Ranked>& found) {
+  const re2::StringPiece input(text.data(), text.size());
+  std::array<re2::StringPiece, 3> groups;
+  const int wanted = std::min(3, 1 + pattern.NumberOfCapturingGroups());
+  std::size_t position = from;
+  while (position < to &&
+         pattern.Match(input, position, to, RE2::UNANCHORED, groups.data(), wanted)) {
+    const re2::StringPiece whole = groups[0];
+    const re2::StringPiece secret = groups[static_cast<std::size_t>(rule.group)];
+    position = static_cast<std::size_t>(whole.data() - text.data()) +
+               std::max<std::size_t>(whole.size(), 1);
+    if (secret.data() == nullptr || secret.empty()) continue;
     SecretMatch match;
-  };
-  std::vector<Ranked> found;
-  for (const int index : candidates) {
-    const Rule& rule = *compiled_->rules[static_cast<std::size_t>(index)];
-    const RE2& pattern = *compiled_->patterns[static_cast<std::size_t>(index)];
-    std::array<re2::StringPiece, 3> groups;
-    const int wanted = std::min(3, 1 + pattern.NumberOfCapturingGroups());
-    std::size_t position = 0;
-    while (position < text.size() &&
-           pattern.Match(input, position, text.size(), RE2::UNANCHORED, groups.data(), wanted)) {
-      const re2::StringPiece whole = groups[0];
-      const re2::StringPiece secret = groups[static_cast<std::size_t>(rule.group)];
-      const std::size_t match_end = static_cast<std::size_t>(whole.data() - text.data()) +
-                                    std::max<std::size_t>(whole.size(), 1);
-      position = match_end;
-      if (secret.data() == nullptr || secret.empty()) continue;
-      SecretMatch match;
-      match.rule = "secret." + std::string(rule.kind);
-      match.severity = rule.severity;
-      match.begin = static_cast<std::size_t>(secret.data() - text.data());
-      match.end = match.begin + secret.size();
-      const std::string_view value(secret.data(), secret.size());
-      switch (rule.check) {
-        case Check::token:
-          if (looks_like_placeholder(value.substr(rule.shown))) continue;
-          match.description = std::string(rule.label) + " " + mask_secret(value, rule.shown);
-          break;
-        case Check::private_key: {
-          const std::size_t block_end = private_key_end(text, match.end);
-          if (block_end == std::string_view::npos) continue;
-          match.end = block_end;
-          position = std::max(position, block_end);
-          match.description = private_key_label(
-              std::string_view(groups[1].data(), groups[1].size()), !groups[2].empty());
-          break;
-        }
-        case Check::url_password:
-          if (is_url_password_placeholder(value)) continue;
-          match.description = "password in a " +
-                              lower(std::string_view(groups[1].data(), groups[1].size())) +
-                              " URL " + mask_secret(value, 0);
-          break;
-        case Check::assignment: {
-          const std::string_view name(groups[1].data(), groups[1].size());
-          if (!names_a_secret(name) || !is_random_literal(value)) continue;
-          match.description = std::string(rule.label) + " assigned to " +
-                              (name.size() <= 40 ? std::string(name) : "a secret-looking name") +
-                              " " + mask_secret(value, 0);
-          break;
-        }
+    match.rule = "secret." + std::string(rule.kind);
+    match.severity = rule.severity;
+    match.begin = static_cast<std::size_t>(secret.data() - text.data());
+    match.end = match.begin + secret.size();
+    const std::string_view value(secret.data(), secret.size());
+    switch (rule.check) {
+      case Check::token:
+        if (looks_like_placeholder(value.substr(rule.shown))) continue;
+        match.description = std::string(rule.label) + " " + mask_secret(value, rule.shown);
+        break;
+      case Check::private_key: {
+        // The body runs on past the header's line (and block).
+        const std::size_t key_end = private_key_end(text, match.end);
+        if (key_end == std::string_view::npos) continue;
+        match.end = key_end;
+        match.description = private_key_label(std::string_view(groups[1].data(), groups[1].size()),
+                                              !groups[2].empty());
+        break;
       }
-      found.push_back({static_cast<std::size_t>(&rule - kRules.data()), std::move(match)});
+      case Check::url_password:
+        if (is_url_password_placeholder(value)) continue;
+        match.description = "password in a " +
+                            lower(std::string_view(groups[1].data(), groups[1].size())) + " URL " +
+                            mask_secret(value, 0);
+        break;
+      case Check::assignment: {
+        const std::string_view name(groups[1].data(), groups[1].size());
+        if (!names_a_secret(name) || !is_random_literal(value)) continue;
+        match.description = std::string(rule.label) + " assigned to " +
+                            (name.size() <= 40 ? std::string(name) : "a secret-looking name") +
+                            " " + mask_secret(value, 0);
+        break;
+      }
     }
+    found.push_back({static_cast<std::size_t>(&rule - kRules.data()), std::move(match)});
+  }
+}
+
+}  // namespace
+
+std::vector<SecretMatch> SecretMatcher::find(std::string_view text) const {
+  std::vector<Ranked> found;
+  std::vector<int> candidates;
+  for (std::size_t from = 0; from < text.size();) {
+    std::size_t to = std::min(text.size(), from + kBlockBytes);
+    if (to < text.size()) {
+      const std::size_t newline = text.find('\n', to);
+      to = newline == std::string_view::npos ? text.size() : newline + 1;
+    }
+    candidates.clear();
+    RE2::Set::ErrorInfo error{};
+    if (!compiled_->set->Match(re2::StringPiece(text.data() + from, to - from), &candidates,
+                               &error) &&
+        error.kind != RE2::Set::kNoError) {
+      // The DFA ran out of memory on this text: try every rule on its own.
+      for (std::size_t i = 0; i < compiled_->rules.size(); ++i) {
+        candidates.push_back(static_cast<int>(i));
+      }
+    }
+    for (const int index : candidates) {
+      const auto rule = static_cast<std::size_t>(index);
+      locate(*compiled_->rules[rule], compiled_->pattern(rule), text, from, to, found);
+    }
+    from = to;
   }
 
   // Keep the most specific rule where matches overlap (a GitHub token
