@@ -435,6 +435,23 @@ TEST(SecretScanner, SymlinksAndSpecialFilesInTheWorkTreeAreNotRead) {
   EXPECT_EQ(result.files_scanned, 1u);
 }
 
+TEST(SecretScanner, SecretsNearTheScannersBlockBoundariesAreFound) {
+  TempDir dir;
+  const Secrets s;
+  // 81 lines of 100 bytes end at 8,100: the next line crosses 8 KB.
+  std::string text;
+  for (int i = 0; i < 81; ++i) text += std::string(99, '.') + "\n";
+  text += std::string(80, ' ') + s.github + "\n";  // line 82
+  text += std::string(20000, 'x') + " " + s.stripe + " " + std::string(9000, 'y') + "\n";
+  text += std::string(8000, '-') + "\n" + s.private_key("");  // line 85
+  write_file(dir / "long.txt", text);
+  commit_all(dir.path());
+  EXPECT_EQ(places(scan_secrets(dir.path(), one_thread()).findings),
+            (std::vector<Place>{{"secret.github-token", "long.txt", 82, 81},
+                                {"secret.stripe-live-key", "long.txt", 83, 20002},
+                                {"secret.private-key", "long.txt", 85, 1}}));
+}
+
 TEST(SecretScanner, WalksAFolderOutsideGitButNotToolStateOrBuildOutput) {
   TempDir dir;
   const Secrets s;
