@@ -8,6 +8,8 @@
 #include <iomanip>
 #include <sstream>
 
+#include "reporters/findings.hpp"
+
 namespace qgate {
 namespace {
 
@@ -224,6 +226,32 @@ void ConsoleReporter::redraw() {
   last_draw_ = std::chrono::steady_clock::now();
 }
 
+void ConsoleReporter::print_findings(const RunResult& run) {
+  constexpr std::size_t kShown = 5;  // per gate; the reports hold them all
+  bool any = false;
+  for (const auto& gate : run.gates) {
+    if (gate.findings.empty()) continue;
+    if (!any) out_ << paint("FINDINGS", kBold) << "\n";
+    any = true;
+    out_ << "  " << gate.name << ": " << gate.findings.size() << " ("
+         << describe_counts(count_findings(gate.findings)) << ")\n";
+    for (const Finding* finding : top_findings(gate.findings, kShown)) {
+      const std::string where = location_of(*finding);
+      out_ << "    "
+           << paint(pad(std::string(to_string(finding->severity)), 8),
+                    finding->severity >= Severity::high ? kRed : kDim)
+           << (where.empty() ? "" : where + "  ")
+           << (finding->rule.empty() ? "" : "[" + finding->rule + "] ") << finding->message
+           << (finding->baseline == "new" ? paint(" (new)", kBold) : "") << "\n";
+    }
+    if (gate.findings.size() > kShown) {
+      out_ << "    ... and " << gate.findings.size() - kShown << " more (qgate show "
+           << run.id.substr(0, 8) << ")\n";
+    }
+  }
+  if (any) out_ << "\n";
+}
+
 void ConsoleReporter::summary(const RunResult& run) {
   clear_live();
   std::size_t width = 11;
@@ -243,6 +271,7 @@ void ConsoleReporter::summary(const RunResult& run) {
     }
   }
   out_ << "\n";
+  print_findings(run);
   const std::string tail = " · " + seconds(run.duration_s) + " · run " + run.id.substr(0, 8);
   if (run.status == Status::cancelled) {
     out_ << paint("CANCELLED", kRed) << tail << "\n";

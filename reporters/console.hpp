@@ -44,6 +44,8 @@ class ConsoleReporter : public SchedulerObserver {
   };
   GateLine* line_for(const std::string& gate);
   void redraw();
+  // Prints each gate's findings: counts, then the few most severe.
+  void print_findings(const RunResult& run);
   void clear_live();
   void print_above(const std::string& text);
   std::string paint(const std::string& text, const char* code) const;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "reporters/findings.hpp"
 #include "reporters/reports.hpp"
 
 namespace qgate {
@@ -50,7 +51,7 @@ json summary_to_json(const RunResult& run) {
 }
 
 json finding_to_json(const Finding& finding) {
-  return {
+  json out = {
       {"requirement", text(finding.requirement)},
       {"rule", text(finding.rule)},
       {"severity", std::string(to_string(finding.severity))},
@@ -60,6 +61,21 @@ json finding_to_json(const Finding& finding) {
       {"column", finding.column},
       {"fingerprint", text(finding.fingerprint)},
   };
+  if (!finding.baseline.empty()) out["baseline"] = finding.baseline;
+  return out;
+}
+
+// The counts a reader wants without walking every finding.
+json finding_counts_to_json(const std::vector<Finding>& findings) {
+  const FindingCounts counts = count_findings(findings);
+  json by_severity = json::object();
+  for (std::size_t i = 0; i < counts.by_severity.size(); ++i) {
+    by_severity[std::string(to_string(static_cast<Severity>(i)))] = counts.by_severity[i];
+  }
+  return {{"total", counts.total},
+          {"by_severity", std::move(by_severity)},
+          {"new", counts.new_findings},
+          {"existing", counts.existing_findings}};
 }
 
 json metric_to_json(const Metric& metric) {
@@ -98,10 +114,15 @@ json gate_to_json(const GateResult& gate) {
   json metrics = json::array();
   for (const auto& metric : gate.metrics) metrics.push_back(metric_to_json(metric));
   return {
-      {"name", text(gate.name)},         {"status", status_name(gate.status)},
-      {"required", gate.required},       {"duration_s", number(gate.duration_s)},
-      {"message", text(gate.message)},   {"steps", std::move(steps)},
-      {"findings", std::move(findings)}, {"metrics", std::move(metrics)},
+      {"name", text(gate.name)},
+      {"status", status_name(gate.status)},
+      {"required", gate.required},
+      {"duration_s", number(gate.duration_s)},
+      {"message", text(gate.message)},
+      {"steps", std::move(steps)},
+      {"findings", std::move(findings)},
+      {"metrics", std::move(metrics)},
+      {"finding_counts", finding_counts_to_json(gate.findings)},
   };
 }
 
@@ -124,6 +145,11 @@ class ObjectReader {
     const json& value = field(key);
     if (!value.is_string()) fail(pointer_of(key), "expected a string");
     return value.get<std::string>();
+  }
+
+  // Returns the string at `key`, or "" when the key is absent.
+  std::string optional_string(const char* key) const {
+    return value_.contains(key) ? string(key) : std::string();
   }
 
   bool boolean(const char* key) const {
@@ -203,6 +229,7 @@ Finding finding_from_json(const ObjectReader& in) {
   finding.line = in.integer("line");
   finding.column = in.integer("column");
   finding.fingerprint = in.string("fingerprint");
+  finding.baseline = in.optional_string("baseline");
   return finding;
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reporters/findings.hpp"
 #include "reporters/reports.hpp"
 
 namespace qgate {
@@ -253,15 +254,13 @@ std::string step_outcome(const StepResult& step) {
 }
 
 std::string finding_item(const Finding& finding) {
-  std::string location = finding.file;
-  if (!location.empty() && finding.line > 0) {
-    location += ":" + std::to_string(finding.line);
-    if (finding.column > 0) location += ":" + std::to_string(finding.column);
-  }
+  const std::string location = location_of(finding);
   std::string item = "- **" + std::string(to_string(finding.severity)) + "**";
   if (!location.empty()) item += " " + code(location);
   if (!finding.rule.empty()) item += " " + code(finding.rule);
-  return item + ": " + shorten(inline_text(finding.message), 1000) + "\n";
+  item += ": " + shorten(inline_text(finding.message), 1000);
+  if (finding.baseline == "new") item += " _(new)_";
+  return item + "\n";
 }
 
 // Renders the <details> block of a failed gate, showing at most the last
@@ -308,13 +307,14 @@ std::string gate_details(const GateResult& gate, std::size_t tail_limit, std::si
   }
 
   if (!gate.findings.empty() && finding_limit > 0) {
-    const std::size_t shown = std::min(gate.findings.size(), finding_limit);
-    out += "**Findings**";
+    const auto top = top_findings(gate.findings, finding_limit);
+    const std::size_t shown = top.size();
+    out += "**Findings** (" + describe_counts(count_findings(gate.findings)) + ")";
     if (shown < gate.findings.size()) {
-      out += " (" + std::to_string(shown) + " of " + std::to_string(gate.findings.size()) + ")";
+      out += ", the " + std::to_string(shown) + " most severe";
     }
     out += ":\n\n";
-    for (std::size_t i = 0; i < shown; ++i) out += finding_item(gate.findings[i]);
+    for (const Finding* finding : top) out += finding_item(*finding);
     if (shown < gate.findings.size()) {
       out += "- … and " + std::to_string(gate.findings.size() - shown) + " more\n";
     }

@@ -92,6 +92,14 @@ class PluginStore final : public Store, public CheckoutDirectory {
     check(error);
     return out;
   }
+  std::optional<GateBaseline> gate_baseline(const std::string& module_id,
+                                            const std::string& gate) override {
+    std::optional<GateBaseline> out;
+    PgError error;
+    api().gate_baseline(store_, module_id, gate, out, error);
+    check(error);
+    return out;
+  }
   void heartbeat(const std::string& run_id) override { api().heartbeat(store_, run_id); }
   CheckoutDirectory* checkouts() override { return this; }
   std::string describe() const override {

@@ -42,12 +42,14 @@ struct PgApi {
   void (*notify_dependents)(void* store, const RunResult& run,
                             const std::vector<std::string>& dependents, std::vector<Checkout>& out,
                             PgError& error);
+  void (*gate_baseline)(void* store, const std::string& module_id, const std::string& gate,
+                        std::optional<GateBaseline>& out, PgError& error);
   void (*migrate)(const std::string& url, std::vector<int>& out, PgError& error);
   void (*migration_status)(const std::string& url, std::vector<std::pair<int, bool>>& out,
                            PgError& error);
 };
 
 // The version of PgApi above; the loader refuses a plugin of another one.
-inline constexpr int kPgApiVersion = 1;
+inline constexpr int kPgApiVersion = 2;
 
 }  // namespace qgate

@@ -278,6 +278,22 @@ class PostgresStore final : public Store, public CheckoutDirectory {
         });
   }
 
+  std::optional<GateBaseline> gate_baseline(const std::string& module_id,
+                                            const std::string& gate) override {
+    const std::string run_id =
+        with_retry("cannot read the baseline of gate " + gate, [&](pqxx::connection& c) {
+          pqxx::read_transaction work(c);
+          const auto rows = work.exec_params(
+              "SELECT r.id::text FROM qgate_runs r JOIN qgate_gate_results g ON g.run_id = r.id "
+              "WHERE r.module_id = $1 AND g.name = $2 AND g.status = 'passed' "
+              "AND r.status <> 'running' ORDER BY r.started_at DESC, r.id DESC LIMIT 1",
+              module_id, gate);
+          return rows.empty() ? std::string() : rows[0][0].as<std::string>();
+        });
+    if (run_id.empty()) return std::nullopt;
+    return baseline_of(load_run(run_id), gate);
+  }
+
   void heartbeat(const std::string& run_id) override {
     // One try: a database that is away now is met, retried and reported by
     // the next write of the run.
@@ -666,6 +682,10 @@ const PgApi kApi = {
     [](void* store, const RunResult& run, const std::vector<std::string>& dependents,
        std::vector<Checkout>& out, PgError& error) {
       guarded(error, [&] { out = as_store(store).notify_dependents(run, dependents); });
+    },
+    [](void* store, const std::string& module_id, const std::string& gate,
+       std::optional<GateBaseline>& out, PgError& error) {
+      guarded(error, [&] { out = as_store(store).gate_baseline(module_id, gate); });
     },
     [](const std::string& url, std::vector<int>& out, PgError& error) {
       guarded(error, [&] { out = migrate_here(url); });

@@ -95,3 +95,17 @@ std::string new_run_id() {
 }
 
 }  // namespace qgate
+
+namespace qgate {
+
+std::optional<GateBaseline> baseline_of(const std::optional<RunResult>& run,
+                                        const std::string& gate) {
+  if (!run) return std::nullopt;
+  for (const GateResult& result : run->gates) {
+    if (result.name != gate) continue;
+    return GateBaseline{run->id, run->started_at, result.findings, result.metrics};
+  }
+  return std::nullopt;
+}
+
+}  // namespace qgate

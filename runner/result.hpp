@@ -39,9 +39,9 @@ struct Finding {
   std::string rule;         // e.g. "readme.missing-section"
   Severity severity = Severity::medium;
   std::string message;
-  std::string file;  // relative to the module folder; empty if none
-  int line = 0;      // 1-based; 0 if unknown
-  int column = 0;    // 1-based; 0 if unknown
+  std::string file;         // relative to the module folder; empty if none
+  int line = 0;             // 1-based; 0 if unknown
+  int column = 0;           // 1-based; 0 if unknown
   std::string fingerprint;  // stable across unrelated line shifts (only-new baselines)
   std::string baseline;     // only-new mode: "new" or "existing"; empty otherwise
 };
@@ -121,6 +121,10 @@ struct RunResult {
   std::vector<RequirementResult> requirements;
   std::vector<GateResult> gates;
 };
+
+// Returns gate `gate` of `run` as a baseline, if the run has it.
+std::optional<GateBaseline> baseline_of(const std::optional<RunResult>& run,
+                                        const std::string& gate);
 
 // Returns the current UTC time as "2026-11-21T23:47:40.123Z".
 std::string utc_now_iso8601();

@@ -52,11 +52,21 @@ void mask_run(RunResult& run, const SecretMasker& masker) {
   }
 }
 
+// Returns true if gate `gate` is judged against its baseline: findings in
+// only-new mode, or benchmarks against the last passing run.
+bool needs_baseline(const GateConfig& gate) {
+  const auto& options = gate.options;
+  if (options.value("only_new", false)) return true;
+  if (options.contains("regression")) return options["regression"].value("enabled", true);
+  return gate.name == "performance";
+}
+
 // Records the gates as they finish and forwards progress to the console.
 class RunRecorder : public SchedulerObserver {
  public:
   RunRecorder(const Config& config, const RunPlan& plan, const BuiltinOutcomes& builtins,
-              const SecretMasker& masker, RunResult& run, Store& store, ConsoleReporter& console)
+              const SecretMasker& masker, RunResult& run, Store& store, ConsoleReporter& console,
+              std::string base_ref)
       : config_(config),
         plan_(plan),
         builtins_(builtins),
@@ -64,6 +74,7 @@ class RunRecorder : public SchedulerObserver {
         run_(run),
         store_(store),
         console_(console),
+        base_ref_(std::move(base_ref)),
         results_(plan.steps.size()),
         remaining_(plan.gates.size()) {
     for (std::size_t g = 0; g < plan.gates.size(); ++g) {
@@ -108,7 +119,21 @@ class RunRecorder : public SchedulerObserver {
         std::any_of(planned.steps.begin(), planned.steps.end(),
                     [&](std::size_t i) { return results_[i].status == Status::cancelled; });
     if (config != nullptr && !config->reports.empty() && !stopped) {
-      ReportVerdict verdict = judge_reports(*config, config_.module_dir);
+      ReportContext context;
+      context.base_ref = base_ref_;
+      std::string baseline_problem;
+      try {
+        context.baseline = store_.gate_baseline(config_.module.id, planned.name);
+      } catch (const StoreError& error) {
+        baseline_problem = error.what();
+      }
+      ReportVerdict verdict = judge_reports(*config, config_.module_dir, context);
+      if (!baseline_problem.empty() && needs_baseline(*config)) {
+        // Judged without its baseline, every finding would look new (or none).
+        verdict.outcome.status = Status::error;
+        verdict.outcome.message =
+            "the baseline could not be read from the store: " + baseline_problem;
+      }
       metrics = std::move(verdict.metrics);
       reports_[planned.name] = std::move(verdict.outcome);
     }
@@ -129,6 +154,7 @@ class RunRecorder : public SchedulerObserver {
   RunResult& run_;
   Store& store_;
   ConsoleReporter& console_;
+  std::string base_ref_;
   std::vector<StepResult> results_;
   std::vector<std::size_t> remaining_;
   std::chrono::steady_clock::time_point last_heartbeat_ = std::chrono::steady_clock::now();
@@ -339,7 +365,8 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     SchedulerOptions scheduler_options;
     scheduler_options.jobs = jobs;
     scheduler_options.fail_fast = options.fail_fast;
-    RunRecorder recorder(config, plan, builtins, masker, run, *store, console);
+    RunRecorder recorder(config, plan, builtins, masker, run, *store, console,
+                         options.base_ref.empty() ? config.base_ref : options.base_ref);
     const ScheduleOutcome outcome = run_steps(plan.steps, scheduler_options, masker, &recorder);
 
     run.requirements =

@@ -190,6 +190,13 @@ std::optional<RunResult> SpoolingStore::load_run(const std::string& id) {
   return real->load_run(id);
 }
 
+std::optional<GateBaseline> SpoolingStore::gate_baseline(const std::string& module_id,
+                                                         const std::string& gate) {
+  Store* real = store();
+  if (real == nullptr) throw StoreError(last_problem_, StoreFailure::unavailable);
+  return real->gate_baseline(module_id, gate);
+}
+
 void SpoolingStore::heartbeat(const std::string& run_id) {
   if (store_) store_->heartbeat(run_id);
 }

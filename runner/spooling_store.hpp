@@ -35,6 +35,8 @@ class SpoolingStore final : public Store {
   void finish_run(const RunResult& run) override;
   std::vector<RunSummary> list_runs(const RunQuery& query) override;
   std::optional<RunResult> load_run(const std::string& id) override;
+  std::optional<GateBaseline> gate_baseline(const std::string& module_id,
+                                            const std::string& gate) override;
   void heartbeat(const std::string& run_id) override;
   CheckoutDirectory* checkouts() override;
   std::string describe() const override;

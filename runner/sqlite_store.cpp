@@ -196,6 +196,8 @@ class SqliteStore final : public Store {
   void finish_run(const RunResult& run) override;
   std::vector<RunSummary> list_runs(const RunQuery& query) override;
   std::optional<RunResult> load_run(const std::string& id) override;
+  std::optional<GateBaseline> gate_baseline(const std::string& module_id,
+                                            const std::string& gate) override;
   std::string describe() const override { return db_path_; }
   void set_path(const std::filesystem::path& path) { db_path_ = path.string(); }
 
@@ -458,6 +460,24 @@ std::optional<std::string> SqliteStore::resolve_id(const std::string& id) {
                      found[1] + " and perhaps more; give more of the id");
   }
   return found[0];
+}
+
+std::optional<GateBaseline> SqliteStore::gate_baseline(const std::string& module_id,
+                                                       const std::string& gate) {
+  std::string run_id;
+  {
+    std::lock_guard lock(mutex_);
+    run_id = guarded("cannot read the baseline of gate " + gate, [&] {
+      auto row = db_.prepare(
+          "SELECT r.id FROM runs r JOIN gate_results g ON g.run_id = r.id "
+          "WHERE r.module_id = ?1 AND g.name = ?2 AND g.status = 'passed' "
+          "AND r.status <> 'running' ORDER BY r.started_at DESC, r.rowid DESC LIMIT 1");
+      row.bind_text(1, module_id).bind_text(2, gate);
+      return row.step() ? row.column_text(0) : std::string();
+    });
+  }
+  if (run_id.empty()) return std::nullopt;
+  return baseline_of(load_run(run_id), gate);
 }
 
 std::optional<RunResult> SqliteStore::load_run(const std::string& id) {

@@ -94,12 +94,9 @@ class Store {
   virtual std::optional<RunResult> load_run(const std::string& id) = 0;
   // Returns gate `gate` of the latest finished run of module `module_id` in
   // which that gate passed (its findings and metrics), if there is one.
+  // A run still running (this one, or another process's) is never the baseline.
   virtual std::optional<GateBaseline> gate_baseline(const std::string& module_id,
-                                                    const std::string& gate) {
-    (void)module_id;
-    (void)gate;
-    return std::nullopt;
-  }
+                                                    const std::string& gate) = 0;
   // Tells the store that this process still works on run `run_id` (stores
   // shared by several machines mark runs without news as interrupted).
   virtual void heartbeat(const std::string& run_id) { (void)run_id; }

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <regex>
+#include <tuple>
 
 #include "runner/store.hpp"
 #include "tests/test_support.hpp"
@@ -163,6 +164,51 @@ TEST_P(StoreContract, ListsNewestFirstByModuleWithPrefixLookup) {
   EXPECT_FALSE(store->load_run("ffffffff").has_value());
 }
 
+TEST_P(StoreContract, GateBaselineIsTheLatestFinishedRunWhereTheGatePassed) {
+  TempDir dir;
+  auto store = GetParam().open(dir);
+  EXPECT_FALSE(store->gate_baseline("api-001", "lint").has_value());
+
+  // Minute 0: lint passed with 3 findings; minute 1: lint passed with 1;
+  // minute 2: lint failed; minute 3: another module; minute 4: still running.
+  const std::vector<std::tuple<std::string, Status, int>> runs = {
+      {"api-001", Status::passed, 3},
+      {"api-001", Status::passed, 1},
+      {"api-001", Status::failed, 7},
+      {"fe-001", Status::passed, 5},
+  };
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& [module, gate_status, findings] = runs[i];
+    RunResult run = sample_run("6f1c2a3b-0000-4000-8000-00000000002" + std::to_string(i), module);
+    run.started_at = "2026-11-22T01:0" + std::to_string(i) + ":00.000Z";
+    store->begin_run(run);
+    run.gates.push_back(sample_gate("lint", gate_status, findings));
+    run.gates.back().metrics = {{"benchmark.parse.mean_ns", 100.0 + static_cast<double>(i), "ns"}};
+    run.gates.push_back(sample_gate("docs", Status::failed, 0));
+    run.status = Status::failed;
+    run.exit_code = 1;
+    run.finished_at = run.started_at;
+    store->finish_run(run);
+  }
+  RunResult running = sample_run("6f1c2a3b-0000-4000-8000-000000000029");
+  running.started_at = "2026-11-22T01:09:00.000Z";
+  store->begin_run(running);
+  store->record_gate(running.id, sample_gate("lint", Status::passed, 9));
+
+  const auto baseline = store->gate_baseline("api-001", "lint");
+  ASSERT_TRUE(baseline.has_value());
+  EXPECT_EQ(baseline->run_id, "6f1c2a3b-0000-4000-8000-000000000021");
+  EXPECT_EQ(baseline->started_at, "2026-11-22T01:01:00.000Z");
+  ASSERT_EQ(baseline->findings.size(), 1u);
+  EXPECT_EQ(baseline->findings[0].fingerprint, "fp0");
+  ASSERT_EQ(baseline->metrics.size(), 1u);
+  EXPECT_EQ(baseline->metrics[0].name, "benchmark.parse.mean_ns");
+  EXPECT_DOUBLE_EQ(baseline->metrics[0].value, 101.0);
+  // A gate that never passed has no baseline; nor has an unknown module.
+  EXPECT_FALSE(store->gate_baseline("api-001", "docs").has_value());
+  EXPECT_FALSE(store->gate_baseline("nobody", "lint").has_value());
+  EXPECT_EQ(store->gate_baseline("fe-001", "lint")->findings.size(), 5u);
+}
 TEST_P(StoreContract, MarksTheRunOfADeadProcessInterrupted) {
   TempDir dir;
   auto store = GetParam().open(dir);

@@ -1,0 +1,34 @@
+#pragma once
+// What every reporter says about findings: counts by severity, new against
+// the baseline vs existing, and which few to show first.
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "runner/result.hpp"
+
+namespace qgate {
+
+struct FindingCounts {
+  std::array<int, 5> by_severity{};  // indexed by Severity (info .. critical)
+  int total = 0;
+  int new_findings = 0;       // only-new mode: not in the baseline
+  int existing_findings = 0;  // only-new mode: in the baseline
+};
+
+// Counts `findings` by severity and by baseline state.
+FindingCounts count_findings(const std::vector<Finding>& findings);
+
+// Returns "2 high, 10 low" (most severe first), followed by "; 1 new, 11
+// existing" when only-new mode marked them; "no findings" when empty.
+std::string describe_counts(const FindingCounts& counts);
+
+// Returns at most `limit` findings, the ones to read first: most severe,
+// then new before existing, then by file and line.
+std::vector<const Finding*> top_findings(const std::vector<Finding>& findings, std::size_t limit);
+
+// Returns "file:line:column" (as much of it as is known), or "".
+std::string location_of(const Finding& finding);
+
+}  // namespace qgate
