@@ -190,10 +190,6 @@ std::string private_key_label(std::string_view words, bool block) {
   return label + "private key" + (block ? " block" : "");
 }
 
-}  // namespace
-
-namespace {
-
 RE2::Options scan_options() {
   RE2::Options options;
   options.set_encoding(RE2::Options::EncodingLatin1);
