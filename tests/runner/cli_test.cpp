@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -28,46 +30,108 @@ using testing::write_file;
 
 std::string qgate() { return "'" + testing::qgate_binary().string() + "'"; }
 
-// Copies the bundled examples into `dir` so runs do not write into the source tree.
+// Copies the bundled examples into `dir` so runs do not write into the source
+// tree (and stale reports or state of a run in the source tree do not count).
 fs::path copy_examples(const TempDir& dir) {
   fs::copy(testing::source_dir() / "examples", dir / "examples",
            fs::copy_options::recursive | fs::copy_options::skip_symlinks);
   std::error_code ignored;
   for (const char* module : {"api-core", "frontend-web"}) {
     fs::remove_all(dir / "examples" / module / ".qgate", ignored);
+    fs::remove_all(dir / "examples" / module / "build", ignored);
   }
   return dir / "examples";
 }
 
-TEST(Cli, ExampleModulePasses) {
+// Returns the requirement verdicts and the gates of a JSON report.
+struct ExampleVerdicts {
+  std::map<std::string, std::pair<std::string, std::string>> requirements;  // status, message
+  std::map<std::string, nlohmann::json> gates;
+};
+ExampleVerdicts read_verdicts(const fs::path& report) {
+  const auto json = nlohmann::json::parse(read_file(report));
+  ExampleVerdicts out;
+  for (const auto& r : json.at("requirements")) {
+    out.requirements[r.at("name")] = {r.at("status"), r.at("message")};
+  }
+  for (const auto& g : json.at("gates")) out.gates[g.at("name")] = g;
+  return out;
+}
+
+// Returns the rules of the findings of `gate`, sorted.
+std::vector<std::string> rules_of(const nlohmann::json& gate) {
+  std::vector<std::string> rules;
+  for (const auto& f : gate.at("findings")) rules.push_back(f.at("rule"));
+  std::sort(rules.begin(), rules.end());
+  return rules;
+}
+
+TEST(Cli, ExampleModulePassesEveryGateWithRealTools) {
   TempDir dir;
   const fs::path examples = copy_examples(dir);
-  const auto result = run_command(qgate() + " check --ci", examples / "api-core");
+  const auto result =
+      run_command(qgate() + " check --ci --report json=" + (dir / "report.json").string(),
+                  examples / "api-core");
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("PASSED: every required gate passed"), std::string::npos);
   EXPECT_NE(result.output.find("module api-001 (Core API Layer)"), std::string::npos);
+  const auto verdicts = read_verdicts(dir / "report.json");
+  for (const char* gate :
+       {"documentation", "test-coverage", "lint", "security", "performance", "coordination"}) {
+    ASSERT_TRUE(verdicts.gates.contains(gate)) << gate;
+    EXPECT_EQ(verdicts.gates.at(gate).at("status"), "passed") << gate << result.output;
+  }
+  // Each gate judged what the real tools wrote, not only exit codes.
+  const auto& unit = verdicts.requirements.at("unit_tests_passing").second;
+  EXPECT_NE(unit.find("build/unit.xml: 6 tests, 0 failed"), std::string::npos) << unit;
+  EXPECT_NE(unit.find("build/integration.xml: 2 tests, 0 failed"), std::string::npos) << unit;
+  EXPECT_NE(unit.find("build/coverage.xml: 100.0% of lines"), std::string::npos) << unit;
+  EXPECT_NE(verdicts.requirements.at("linting_rules_followed")
+                .second.find("build/shellcheck.xml: 0 findings"),
+            std::string::npos);
+  EXPECT_NE(verdicts.requirements.at("security_scan_clean").second.find("0 secrets found"),
+            std::string::npos);
+  EXPECT_NE(verdicts.requirements.at("performance_benchmarks_met").second.find("build/bench.json"),
+            std::string::npos);
+  EXPECT_EQ(verdicts.requirements.at("code_review_approved").first, "skipped");
   // The advisory requirement without a check is reported, not hidden.
   EXPECT_TRUE(std::regex_search(
       result.output,
       std::regex("dependent_modules_notified +coordination +advisory +not_configured")));
 }
 
-TEST(Cli, FailingExampleModuleFailsForTheRightReasons) {
+TEST(Cli, FailingExampleModuleFailsOnEveryGateForTheRightReason) {
   TempDir dir;
   const fs::path examples = copy_examples(dir);
-  const auto result = run_command(qgate() + " check --ci", examples / "frontend-web");
+  const auto result =
+      run_command(qgate() + " check --ci --report json=" + (dir / "report.json").string(),
+                  examples / "frontend-web");
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_TRUE(std::regex_search(result.output,
-                                std::regex("module_readme_complete +documentation +yes +failed")));
-  EXPECT_TRUE(std::regex_search(
-      result.output, std::regex("api_documentation_updated +documentation +yes +failed")));
-  EXPECT_TRUE(std::regex_search(result.output,
-                                std::regex("unit_tests_passing +test-coverage +yes +failed")));
-  EXPECT_TRUE(std::regex_search(result.output,
-                                std::regex("linting_rules_followed +lint +advisory +failed")));
-  EXPECT_NE(result.output.find("src/server.js:6: POST /session/logout is not documented"),
+  const auto verdicts = read_verdicts(dir / "report.json");
+  for (const char* gate : {"documentation", "test-coverage", "lint", "security", "coordination"}) {
+    ASSERT_TRUE(verdicts.gates.contains(gate)) << gate;
+    EXPECT_EQ(verdicts.gates.at(gate).at("status"), "failed") << gate << result.output;
+  }
+  const auto message = [&](const char* requirement) {
+    EXPECT_EQ(verdicts.requirements.at(requirement).first, "failed") << requirement;
+    return verdicts.requirements.at(requirement).second;
+  };
+  EXPECT_NE(message("module_readme_complete").find("README.md is a stub"), std::string::npos);
+  EXPECT_NE(message("api_documentation_updated").find("POST /session/logout"), std::string::npos);
+  // node's own JUnit and lcov: one failing test, coverage under the default 80 %.
+  const std::string unit = message("unit_tests_passing");
+  EXPECT_NE(unit.find("build/junit.xml: 2 tests, 1 failed"), std::string::npos) << unit;
+  EXPECT_NE(unit.find("of lines (minimum 80.0%)"), std::string::npos) << unit;
+  EXPECT_NE(result.output.find("roundPrice rounds half away from zero"), std::string::npos);
+  // shellcheck's checkstyle report.
+  EXPECT_EQ(rules_of(verdicts.gates.at("lint")),
+            (std::vector<std::string>{"SC2013", "SC2086", "SC2086"}));
+  // The built-in secret scan, with the key itself kept out of the report.
+  EXPECT_EQ(rules_of(verdicts.gates.at("security")),
+            (std::vector<std::string>{"secret.aws-access-key-id"}));
+  EXPECT_EQ(read_file(dir / "report.json").find("Z4QG7VWX3JRT5M2K"), std::string::npos);
+  EXPECT_NE(message("deployment_plan_reviewed").find("has not been acknowledged"),
             std::string::npos);
-  EXPECT_NE(result.output.find("format(2.5) = 2, want 3"), std::string::npos);  // the tail
 }
 
 TEST(Cli, AdvisoryFailureDoesNotChangeExitCode) {
