@@ -499,8 +499,9 @@ TEST(SecretScanner, QgatesOwnRepositoryIsClean) {
   EXPECT_GT(result.files_scanned, 100u);
   EXPECT_TRUE(result.errors.empty());
   for (const auto& f : result.findings) {
-    ADD_FAILURE() << f.file << ":" << f.line << ": " << f.rule << " " << f.message << " "
-                  << f.fingerprint;
+    ADD_FAILURE() << f.file << ":" << f.line << ": " << f.rule << " " << f.message
+                  << "\nIf it is a made-up test value, put qgate:allow-secret on its line or add "
+                  << f.fingerprint << " with a comment saying why to .qgate-secrets-allow";
   }
 }
 
