@@ -387,6 +387,32 @@ TEST(SecretScanner, PlaceholdersPatternsAndReferencesAreNotSecrets) {
   EXPECT_EQ(result.files_scanned, 2u);
 }
 
+TEST(SecretScanner, PgpEncryptedAndDsaKeyBlocksAreFound) {
+  TempDir dir;
+  const Secrets s;
+  const std::string begin = "-----BEGIN ";
+  const std::string end = "-----END ";
+  write_file(dir / "keys/pgp.asc", begin + "PGP PRIVATE" +
+                                       " KEY BLOCK-----\nVersion: GnuPG v2\n\n" + s.key_body +
+                                       "=AbCd\n" + end + "PGP PRIVATE KEY BLOCK-----\n");
+  write_file(dir / "keys/enc.pem", begin + "ENCRYPTED PRIVATE" + " KEY-----\n" + s.key_body + end +
+                                       "ENCRYPTED PRIVATE KEY-----\n");
+  write_file(dir / "keys/legacy.pem", begin + "RSA PRIVATE" +
+                                          " KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: "
+                                          "AES-128-CBC,0123456789ABCDEF0123456789ABCDEF\n\n" +
+                                          s.key_body + end + "RSA PRIVATE KEY-----\n");
+  write_file(dir / "keys/dsa.pem", s.private_key("DSA "));
+  commit_all(dir.path());
+  const SecretScanResult result = scan_secrets(dir.path(), one_thread());
+  std::vector<std::string> messages;
+  for (const auto& f : result.findings) messages.push_back(f.file + ": " + f.message);
+  EXPECT_EQ(messages,
+            (std::vector<std::string>{
+                "keys/dsa.pem: DSA private key", "keys/enc.pem: encrypted private key",
+                "keys/legacy.pem: RSA private key", "keys/pgp.asc: PGP private key block"}));
+  for (const auto& f : result.findings) EXPECT_EQ(f.severity, Severity::critical);
+}
+
 TEST(SecretScanner, PrivateKeyInAStringLiteralIsFound) {
   TempDir dir;
   const Secrets s;
