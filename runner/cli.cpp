@@ -172,7 +172,13 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
       check.ci = check_cmd->count("--ci") > 0;
       check.color = !no_color;
       check.database_url = database_url;
-      if (check.ci && ci == "github") check.trigger = "actions";
+      if (check.ci && ci == "github") {
+        check.trigger = "actions";
+        check.github_actions = true;
+      } else if (check.ci && ci != "plain") {
+        err << "qgate: --ci takes 'github' or nothing, not '" << ci << "'\n";
+        return kExitUsage;
+      }
       for (const auto& spec : report_specs) {
         const auto eq = spec.find('=');
         const auto parsed =

@@ -10,6 +10,7 @@
 
 #include "gates/report_checks.hpp"
 #include "reporters/console.hpp"
+#include "reporters/github_actions.hpp"
 #include "runner/config.hpp"
 #include "runner/git_info.hpp"
 #include "runner/run_plan.hpp"
@@ -274,6 +275,8 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   std::vector<std::string> patterns = default_secret_patterns();
   patterns.insert(patterns.end(), config.secret_env.begin(), config.secret_env.end());
   const SecretMasker masker(secret_values(environment, patterns));
+  // The runner hides these values in everything the job prints from now on.
+  if (options.github_actions) print_masks(masker.secrets(), out);
 
   const fs::path state_dir =
       options.state_dir.empty() ? config.module_dir / ".qgate" : fs::absolute(options.state_dir);
@@ -397,6 +400,21 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   for (const auto& [format, path] : options.reports) {
     try {
       write_report_file(format, run, path);
+    } catch (const std::exception& error) {
+      err << "qgate: " << error.what() << "\n";
+      exit_code = exit_code == kExitPassed ? kExitInternal : exit_code;
+    }
+  }
+  if (options.github_actions) {
+    const ActionsEnvironment actions = actions_environment();
+    print_log_groups(run, out);
+    print_annotations(run, actions, out);
+    std::string report_path;
+    for (const auto& [format, path] : options.reports) {
+      if (report_path.empty() || format == ReportFormat::markdown) report_path = path.string();
+    }
+    try {
+      write_actions_files(run, actions, report_path, "");
     } catch (const std::exception& error) {
       err << "qgate: " << error.what() << "\n";
       exit_code = exit_code == kExitPassed ? kExitInternal : exit_code;

@@ -25,11 +25,12 @@ struct CheckOptions {
   std::filesystem::path state_dir;  // empty: <module folder>/.qgate
   int jobs = 0;                     // 0: the number of cores
   FailFast fail_fast = FailFast::no;
-  bool ci = false;           // plain output even on a terminal
-  bool color = true;         // colour when the output is a terminal
-  std::string base_ref;      // overrides settings.base_ref
-  std::string database_url;  // PostgreSQL store; empty: SQLite under state_dir
-  std::string checkout_id;   // record against this checkout; empty: the module's active one
+  bool ci = false;              // plain output even on a terminal
+  bool github_actions = false;  // --ci github: workflow commands, step summary, outputs
+  bool color = true;            // colour when the output is a terminal
+  std::string base_ref;         // overrides settings.base_ref
+  std::string database_url;     // PostgreSQL store; empty: SQLite under state_dir
+  std::string checkout_id;      // record against this checkout; empty: the module's active one
   std::string trigger = "cli";
   std::vector<std::pair<ReportFormat, std::filesystem::path>> reports;
 };

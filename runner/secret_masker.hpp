@@ -22,6 +22,8 @@ class SecretMasker {
   // Returns the length of the longest secret, 0 if there is none.
   std::size_t longest() const { return longest_; }
   bool empty() const { return secrets_.empty(); }
+  // The values masked, longest first.
+  const std::vector<std::string>& secrets() const { return secrets_; }
 
  private:
   std::vector<std::string> secrets_;  // longest first, so overlapping values mask fully
