@@ -207,8 +207,9 @@ int resolve_checkout(const CheckOptions& options, const Config& config, Store& s
 }
 
 // On a run whose every other required requirement passed, records a
-// notification for each active checkout of a module depending on this one,
-// and gives dependent_modules_notified its verdict.
+// notification for each active checkout of a module depending on this one
+// (PostgreSQL) or for each such module (the embedded store), and gives
+// dependent_modules_notified its verdict.
 void notify_dependents(const Config& config, Store& store, RunResult& run) {
   auto it = std::find_if(
       run.requirements.begin(), run.requirements.end(),
@@ -219,12 +220,12 @@ void notify_dependents(const Config& config, Store& store, RunResult& run) {
     if (&r != requirement && r.required && is_failure(r.status)) others_passed = false;
   }
   CheckoutDirectory* checkouts = store.checkouts();
-  if (checkouts == nullptr) {
+  if (checkouts == nullptr && config.registry.empty()) {
     if (requirement != nullptr) {
-      requirement->status = Status::not_configured;
+      requirement->status = Status::failed;
       requirement->message =
-          "needs the PostgreSQL store (--database-url or QGATE_DATABASE_URL): "
-          "notifications are rows of checkout_notifications";
+          "no module registry to find the dependent modules in: set module.registry to the "
+          "checkout system's modules.yaml";
     }
     return;
   }
@@ -233,6 +234,25 @@ void notify_dependents(const Config& config, Store& store, RunResult& run) {
       requirement->status = Status::skipped;
       requirement->message = "not notified: other required requirements failed";
     }
+    return;
+  }
+  if (checkouts == nullptr) {
+    // The embedded store has no checkouts: the notice names the module.
+    auto dependents = config.dependents();
+    std::sort(dependents.begin(), dependents.end());
+    store.notify_dependent_modules(run, dependents);
+    if (requirement == nullptr) return;
+    requirement->status = Status::passed;
+    if (dependents.empty()) {
+      requirement->message = "no module of the registry depends on " + config.module.id;
+      return;
+    }
+    std::string list;
+    for (const auto& module : dependents) list += (list.empty() ? "" : ", ") + module;
+    requirement->message = "completion notice recorded for " + std::to_string(dependents.size()) +
+                           " dependent module" + (dependents.size() == 1 ? "" : "s") + ": " + list +
+                           " (in the embedded store; with PostgreSQL, their active checkouts "
+                           "are notified)";
     return;
   }
   const auto notified = checkouts->notify_dependents(run, config.dependents());

@@ -197,6 +197,13 @@ std::optional<GateBaseline> SpoolingStore::gate_baseline(const std::string& modu
   return real->gate_baseline(module_id, gate);
 }
 
+std::vector<std::string> SpoolingStore::notify_dependent_modules(
+    const RunResult& run, const std::vector<std::string>& dependents) {
+  Store* real = store();
+  if (real == nullptr) throw StoreError(last_problem_, StoreFailure::unavailable);
+  return real->notify_dependent_modules(run, dependents);
+}
+
 void SpoolingStore::heartbeat(const std::string& run_id) {
   if (store_) store_->heartbeat(run_id);
 }

@@ -37,6 +37,8 @@ class SpoolingStore final : public Store {
   std::optional<RunResult> load_run(const std::string& id) override;
   std::optional<GateBaseline> gate_baseline(const std::string& module_id,
                                             const std::string& gate) override;
+  std::vector<std::string> notify_dependent_modules(
+      const RunResult& run, const std::vector<std::string>& dependents) override;
   void heartbeat(const std::string& run_id) override;
   CheckoutDirectory* checkouts() override;
   std::string describe() const override;

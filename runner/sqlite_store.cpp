@@ -30,9 +30,10 @@ struct Migration {
   int version;
   std::string_view path;
 };
-constexpr std::array<Migration, 2> kMigrations{{
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "schemas/migrations/sqlite/0001_initial.sql"},
     {2, "schemas/migrations/sqlite/0002_checkout_id.sql"},
+    {3, "schemas/migrations/sqlite/0003_dependent_notices.sql"},
 }};
 constexpr int kKnownVersion = kMigrations.back().version;
 
@@ -198,6 +199,8 @@ class SqliteStore final : public Store {
   std::optional<RunResult> load_run(const std::string& id) override;
   std::optional<GateBaseline> gate_baseline(const std::string& module_id,
                                             const std::string& gate) override;
+  std::vector<std::string> notify_dependent_modules(
+      const RunResult& run, const std::vector<std::string>& dependents) override;
   std::string describe() const override { return db_path_; }
   void set_path(const std::filesystem::path& path) { db_path_ = path.string(); }
 
@@ -478,6 +481,29 @@ std::optional<GateBaseline> SqliteStore::gate_baseline(const std::string& module
   }
   if (run_id.empty()) return std::nullopt;
   return baseline_of(load_run(run_id), gate);
+}
+
+std::vector<std::string> SqliteStore::notify_dependent_modules(
+    const RunResult& run, const std::vector<std::string>& dependents) {
+  std::lock_guard lock(mutex_);
+  return guarded("cannot record the notices of run " + run.id, [&] {
+    SqliteTransaction transaction(db_, TransactionKind::write);
+    std::vector<std::string> noticed;
+    const std::string now = utc_now_iso8601();
+    for (const auto& module : dependents) {
+      auto insert = db_.prepare(
+          "INSERT INTO dependent_notices (run_id, module_id, message, created_at) "
+          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
+      insert.bind_text(1, run.id)
+          .bind_text(2, module)
+          .bind_text(3, run.module_id + " passed its quality gates (run " + run.id + ")")
+          .bind_text(4, now)
+          .run();
+      if (db_.changes() > 0) noticed.push_back(module);
+    }
+    transaction.commit();
+    return noticed;
+  });
 }
 
 std::optional<RunResult> SqliteStore::load_run(const std::string& id) {

@@ -97,6 +97,16 @@ class Store {
   // A run still running (this one, or another process's) is never the baseline.
   virtual std::optional<GateBaseline> gate_baseline(const std::string& module_id,
                                                     const std::string& gate) = 0;
+  // Records, for passing run `run`, a completion notice to each module in
+  // `dependents` (stores without checkout tables; the others notify
+  // checkouts through checkouts()). Returns the modules noticed now: a second
+  // call for the same run notices nobody twice.
+  virtual std::vector<std::string> notify_dependent_modules(
+      const RunResult& run, const std::vector<std::string>& dependents) {
+    (void)run;
+    (void)dependents;
+    throw StoreError(describe() + " notifies the checkouts of dependent modules instead");
+  }
   // Tells the store that this process still works on run `run_id` (stores
   // shared by several machines mark runs without news as interrupted).
   virtual void heartbeat(const std::string& run_id) { (void)run_id; }

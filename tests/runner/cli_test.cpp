@@ -94,10 +94,17 @@ TEST(Cli, ExampleModulePassesEveryGateWithRealTools) {
   EXPECT_NE(verdicts.requirements.at("performance_benchmarks_met").second.find("build/bench.json"),
             std::string::npos);
   EXPECT_EQ(verdicts.requirements.at("code_review_approved").first, "skipped");
-  // The advisory requirement without a check is reported, not hidden.
-  EXPECT_TRUE(std::regex_search(
-      result.output,
-      std::regex("dependent_modules_notified +coordination +advisory +not_configured")));
+  // frontend-web depends on api-001: its notice is kept in the embedded store.
+  EXPECT_EQ(verdicts.requirements.at("dependent_modules_notified").first, "passed");
+  EXPECT_NE(verdicts.requirements.at("dependent_modules_notified")
+                .second.find("completion notice recorded for 1 dependent module: fe-001"),
+            std::string::npos)
+      << verdicts.requirements.at("dependent_modules_notified").second;
+  const auto notices =
+      run_command("sqlite3 .qgate/qgate.db \"SELECT module_id, message FROM dependent_notices\"",
+                  examples / "api-core");
+  EXPECT_NE(notices.output.find("fe-001|api-001 passed its quality gates"), std::string::npos)
+      << notices.output;
 }
 
 TEST(Cli, FailingExampleModuleFailsOnEveryGateForTheRightReason) {
@@ -400,6 +407,63 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BrokenConfig>& param) {
       return std::string(param.param.name);
     });
+
+}  // namespace
+}  // namespace qgate
+
+namespace qgate {
+namespace {
+
+TEST(Cli, DependentModulesNotifiedInTheEmbeddedStoreNeedsTheRegistry) {
+  TempDir dir;
+  write_file(dir / "modules.yaml",
+             "modules:\n"
+             "  api-core: {id: api-001, name: Core API, dependencies: []}\n"
+             "  web: {id: fe-001, name: Web, dependencies: [api-001]}\n"
+             "  mobile: {id: mob-001, name: Mobile, dependencies: [api-001, fe-001]}\n");
+  const std::string checklist =
+      "integration_requirements:\n"
+      "  testing: [ {unit_tests_passing: true} ]\n"
+      "  coordination: [ {dependent_modules_notified: true} ]\n";
+  write_file(dir / "api-core/integration-requirements.yaml",
+             checklist + "module: {key: api-core, registry: ../modules.yaml}\n" +
+                 "gates: {test-coverage: {steps: [{name: unit, run: 'true'}]}}\n");
+  auto result = run_command(qgate() + " check --ci", dir / "api-core");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("completion notice recorded for 2 dependent modules: fe-001, "
+                               "mob-001"),
+            std::string::npos)
+      << result.output;
+  EXPECT_EQ(run_command("sqlite3 .qgate/qgate.db 'SELECT count(*) FROM dependent_notices'",
+                        dir / "api-core")
+                .output,
+            "2\n");
+
+  // A failing run notifies nobody.
+  write_file(dir / "api-core/integration-requirements.yaml",
+             checklist + "module: {key: api-core, registry: ../modules.yaml}\n" +
+                 "gates: {test-coverage: {steps: [{name: unit, run: 'false'}]}}\n");
+  result = run_command(qgate() + " check --ci", dir / "api-core");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_TRUE(std::regex_search(
+      result.output, std::regex("dependent_modules_notified +coordination +yes +skipped +not "
+                                "notified: other required requirements failed")))
+      << result.output;
+  EXPECT_EQ(run_command("sqlite3 .qgate/qgate.db 'SELECT count(*) FROM dependent_notices'",
+                        dir / "api-core")
+                .output,
+            "2\n");
+
+  // Without a registry the dependents cannot be known: the requirement fails.
+  write_file(dir / "solo/integration-requirements.yaml",
+             checklist + "gates: {test-coverage: {steps: [{name: unit, run: 'true'}]}}\n");
+  result = run_command(qgate() + " check --ci", dir / "solo");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_TRUE(std::regex_search(
+      result.output,
+      std::regex("dependent_modules_notified +coordination +yes +failed +no module registry")))
+      << result.output;
+}
 
 }  // namespace
 }  // namespace qgate

@@ -111,6 +111,16 @@ StepResult make_step(const std::string& gate, int index) {
   return step;
 }
 
+// The newest schema version: one migration file per version.
+int known_version() {
+  int files = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(testing::source_dir() / "schemas/migrations/sqlite")) {
+    files += entry.path().extension() == ".sql" ? 1 : 0;
+  }
+  return files;
+}
+
 GateResult make_gate(const std::string& name, Status status, int steps, int findings = 1,
                      int metrics = 1) {
   GateResult gate;
@@ -217,8 +227,8 @@ TEST(SqliteStore, CreatesMissingFolderAndAppliesSchemaOnce) {
   open_sqlite_store(db_path);
   open_sqlite_store(db_path);
   EXPECT_TRUE(std::filesystem::exists(db_path));
-  EXPECT_EQ(query_int(db_path, "SELECT count(*) FROM schema_migrations"), 2);
-  EXPECT_EQ(query_int(db_path, "SELECT max(version) FROM schema_migrations"), 2);
+  EXPECT_EQ(query_int(db_path, "SELECT count(*) FROM schema_migrations"), known_version());
+  EXPECT_EQ(query_int(db_path, "SELECT max(version) FROM schema_migrations"), known_version());
   EXPECT_EQ(query_text(db_path, "PRAGMA journal_mode"), "wal");
 }
 
@@ -529,7 +539,7 @@ TEST(SqliteStore, SharesFreshDatabaseAmongEightProcessesOpeningAtOnce) {
     return run.status == Status::passed && run.gates_passed == 1;
   }));
   EXPECT_EQ(store->list_runs({"module-3", 0}).size(), static_cast<std::size_t>(kRunsEach));
-  EXPECT_EQ(query_int(db_path, "SELECT count(*) FROM schema_migrations"), 2);
+  EXPECT_EQ(query_int(db_path, "SELECT count(*) FROM schema_migrations"), known_version());
 }
 
 TEST(SqliteStore, RefusesDatabaseWithNewerSchema) {
@@ -544,7 +554,9 @@ TEST(SqliteStore, RefusesDatabaseWithNewerSchema) {
   } catch (const StoreError& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find(db_path.string()), std::string::npos) << message;
-    EXPECT_NE(message.find("schema version 9999, newer than version 2"), std::string::npos)
+    EXPECT_NE(
+        message.find("schema version 9999, newer than version " + std::to_string(known_version())),
+        std::string::npos)
         << message;
   }
 }
