@@ -93,7 +93,7 @@ TEST(GithubActions, CheckWritesSummaryOutputsAnnotationsGroupsAndMasks) {
              "        run: mkdir -p build && { shellcheck -f checkstyle scripts/run.sh > "
              "build/sc.xml || [ $? -eq 1 ]; }\n"
              "    reports: [build/sc.xml]\n");
-  const std::string secret = "s3cr3t-deploy-token-value-123";
+  const std::string secret = "s3cr3t-deploy-token-value-123";  // qgate:allow-secret (made up)
   write_file(dir / "summary.md", "earlier step's summary\n");
   QgateProcess process;
   process.start({"check", "--ci", "github", "--report", "markdown=report.md"}, dir / "module",
