@@ -17,6 +17,10 @@ packages=(
   hyperfine procps time make
 )
 
+# The failing example module runs node's test runner; a machine without any
+# Node.js gets Debian's.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
