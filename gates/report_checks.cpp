@@ -2,22 +2,29 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
+#include "gates/benchmark_checks.hpp"
+#include "gates/finding_fingerprints.hpp"
+#include "gates/patch_coverage.hpp"
 #include "gates/report_reader.hpp"
+#include "gates/report_verdict.hpp"
 
 namespace qgate {
 namespace {
 
-std::string percent(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f%%", value);
-  return buffer;
-}
+// At most this many uncovered ranges of a patch become findings.
+constexpr std::size_t kMaxPatchFindings = 50;
+// At most this many files below the per-file minimum are named in the message.
+constexpr std::size_t kMaxNamedFiles = 5;
 
 struct Thresholds {
   double min_lines = 80;
-  double min_branches = -1;  // not checked
+  double min_branches = -1;     // not checked
+  double min_file_lines = -1;   // not checked
+  double patch_min_lines = -1;  // not checked
   Severity fail_on = Severity::low;
+  bool only_new = false;
 };
 
 Thresholds thresholds_of(const GateConfig& gate) {
@@ -27,27 +34,45 @@ Thresholds thresholds_of(const GateConfig& gate) {
     const auto& coverage = options.at("coverage");
     t.min_lines = coverage.value("min_lines", t.min_lines);
     t.min_branches = coverage.value("min_branches", t.min_branches);
+    t.min_file_lines = coverage.value("min_file_lines", t.min_file_lines);
+    t.patch_min_lines = coverage.value("patch_min_lines", t.patch_min_lines);
   }
   if (options.contains("fail_on") && options.at("fail_on").is_string()) {
     t.fail_on = severity_from_string(options.at("fail_on").get<std::string>()).value_or(t.fail_on);
   }
+  t.only_new = options.value("only_new", false);
   return t;
 }
 
-// Adds one report's verdict to the gate's.
+double percent_of(std::int64_t part, std::int64_t whole) {
+  return 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+// Judges each report as it is read, then what needs them all (patch coverage,
+// benchmark thresholds and regressions).
 class Judge {
  public:
-  Judge(const Thresholds& thresholds, ReportVerdict& verdict) : t_(thresholds), verdict_(verdict) {}
+  Judge(const GateConfig& gate, const std::filesystem::path& module_dir,
+        const ReportContext& context, ReportVerdict& verdict)
+      : gate_(gate),
+        t_(thresholds_of(gate)),
+        module_dir_(module_dir),
+        context_(context),
+        verdict_(verdict),
+        out_(verdict),
+        sources_(module_dir) {
+    if (t_.only_new && context.baseline) baseline_.emplace(context.baseline->findings);
+  }
 
   void operator()(const std::string& name, const TestReport& report) {
-    metric("tests." + name + ".total", report.tests, "tests");
-    metric("tests." + name + ".failed", report.failures + report.errors, "tests");
+    out_.metric("tests." + name + ".total", report.tests, "tests");
+    out_.metric("tests." + name + ".failed", report.failures + report.errors, "tests");
     std::string text = name + ": " + std::to_string(report.tests) + " tests, " +
                        std::to_string(report.failures) + " failed, " +
                        std::to_string(report.errors) + " errors, " +
                        std::to_string(report.skipped) + " skipped";
     if (report.tests - report.skipped <= 0) {
-      fail(text + " (no test ran)");
+      out_.fail(text + " (no test ran)");
     } else if (report.failures + report.errors > 0) {
       for (const auto& test : report.cases) {
         if (test.outcome != TestCase::Outcome::failed && test.outcome != TestCase::Outcome::error) {
@@ -57,57 +82,57 @@ class Judge {
         finding.rule =
             "test." + std::string(test.outcome == TestCase::Outcome::failed ? "failed" : "error");
         finding.severity = Severity::high;
-        finding.message = (test.classname.empty() ? test.suite : test.classname) + "." + test.name +
-                          (test.message.empty() ? "" : ": " + test.message);
+        const std::string test_name =
+            (test.classname.empty() ? test.suite : test.classname) + "." + test.name;
+        finding.message = test_name + (test.message.empty() ? "" : ": " + test.message);
         finding.file = name;
-        verdict_.outcome.findings.push_back(std::move(finding));
+        // The same test failing again is the same finding, whatever it prints.
+        finding.fingerprint = short_sha256(finding.rule + '\x1f' + name + '\x1f' + test_name);
+        out_.finding(std::move(finding));
       }
-      fail(text);
+      out_.fail(text);
     } else {
-      pass(text);
+      out_.pass(text);
     }
   }
 
   void operator()(const std::string& name, const CoverageReport& report) {
+    if (t_.patch_min_lines >= 0) coverage_.push_back(report);
     if (report.lines_total == 0) {
-      fail(name + ": no line was measured");
+      out_.fail(name + ": no line was measured");
       return;
     }
-    const double lines =
-        100.0 * static_cast<double>(report.lines_covered) / static_cast<double>(report.lines_total);
-    metric("coverage.lines", lines, "%");
-    std::string text = name + ": " + percent(lines) + " of lines";
+    const double lines = percent_of(report.lines_covered, report.lines_total);
+    out_.metric("coverage.lines", lines, "%");
+    std::string text = name + ": " + format_percent(lines) + " of lines";
     bool ok = lines + 1e-9 >= t_.min_lines;
-    if (!ok) text += " (minimum " + percent(t_.min_lines) + ")";
+    if (!ok) text += " (minimum " + format_percent(t_.min_lines) + ")";
     if (report.branches_total > 0) {
-      const double branches = 100.0 * static_cast<double>(report.branches_covered) /
-                              static_cast<double>(report.branches_total);
-      metric("coverage.branches", branches, "%");
-      text += ", " + percent(branches) + " of branches";
+      const double branches = percent_of(report.branches_covered, report.branches_total);
+      out_.metric("coverage.branches", branches, "%");
+      text += ", " + format_percent(branches) + " of branches";
       if (t_.min_branches >= 0 && branches + 1e-9 < t_.min_branches) {
         ok = false;
-        text += " (minimum " + percent(t_.min_branches) + ")";
+        text += " (minimum " + format_percent(t_.min_branches) + ")";
       }
     }
-    ok ? pass(text) : fail(text);
+    ok ? out_.pass(text) : out_.fail(text);
+    if (t_.min_file_lines >= 0) judge_files(name, report);
   }
 
   void operator()(const std::string& name, const FindingsReport& report) {
-    int blocking = 0;
-    for (Finding finding : report.findings) {
-      if (finding.severity >= t_.fail_on) ++blocking;
+    std::vector<Finding> findings = report.findings;
+    for (Finding& finding : findings) {
       if (finding.rule.empty()) finding.rule = report.tool;
-      verdict_.outcome.findings.push_back(std::move(finding));
     }
-    metric("findings." + name, static_cast<double>(report.findings.size()), "findings");
-    const std::string text = name + ": " + std::to_string(report.findings.size()) + " findings, " +
-                             std::to_string(blocking) + " at or above " +
-                             std::string(to_string(t_.fail_on));
-    blocking > 0 ? fail(text) : pass(text);
+    fingerprint_findings(findings, sources_);
+    out_.metric("findings." + name, static_cast<double>(findings.size()), "findings");
+    const std::string count = std::to_string(findings.size()) + " findings";
+    add_findings(name, count, std::move(findings));
   }
 
   void operator()(const std::string& name, const AuditReport& report) {
-    int blocking = 0;
+    std::vector<Finding> findings;
     for (const auto& vulnerability : report.vulnerabilities) {
       Finding finding;
       finding.rule = vulnerability.id;
@@ -116,73 +141,220 @@ class Judge {
           vulnerability.package + " " + vulnerability.version + ": " + vulnerability.title +
           (vulnerability.fixed_in.empty() ? "" : " (fixed in " + vulnerability.fixed_in + ")");
       finding.file = name;
-      if (finding.severity >= t_.fail_on) ++blocking;
-      verdict_.outcome.findings.push_back(std::move(finding));
+      // An advisory stays the same finding when the package moves to another
+      // vulnerable version.
+      finding.fingerprint =
+          short_sha256(finding.rule + '\x1f' + name + '\x1f' + vulnerability.package);
+      findings.push_back(std::move(finding));
     }
-    const std::string text = name + ": " + std::to_string(report.vulnerabilities.size()) +
-                             " vulnerable dependencies, " + std::to_string(blocking) +
-                             " at or above " + std::string(to_string(t_.fail_on));
-    blocking > 0 ? fail(text) : pass(text);
+    const std::string count = std::to_string(findings.size()) + " vulnerable dependencies";
+    add_findings(name, count, std::move(findings));
   }
 
   void operator()(const std::string& name, const BenchmarkReport& report) {
     int errored = 0;
+    const std::string metric = regression_metric(gate_.options);
     for (const auto& result : report.results) {
       if (result.errored) {
         ++errored;
         continue;
       }
-      metric("benchmark." + result.name + ".mean_ns", result.mean_ns, "ns");
+      record_benchmark_metrics(result, metric, out_);
     }
     const std::string text = name + ": " + std::to_string(report.results.size()) + " benchmarks" +
                              (errored > 0 ? ", " + std::to_string(errored) + " errored" : "");
-    errored > 0 ? fail(text) : pass(text);
+    errored > 0 ? out_.fail(text) : out_.pass(text);
+    benchmarks_.push_back({name, report});
+  }
+
+  // Judges what needs every report, once they are all read.
+  void finish() {
+    if (t_.patch_min_lines >= 0) judge_patch();
+    judge_thresholds(gate_.options, benchmarks_, out_);
+    judge_regressions(gate_.options, benchmarks_, context_.baseline, out_);
+    // Coverage and benchmark findings get theirs here.
+    fingerprint_findings(verdict_.outcome.findings, sources_);
   }
 
  private:
-  void metric(const std::string& name, double value, const std::string& unit) {
-    verdict_.metrics.push_back({name, value, unit});
-  }
-  void pass(const std::string& text) { add(text, Status::passed); }
-  void fail(const std::string& text) { add(text, Status::failed); }
-  void add(const std::string& text, Status status) {
-    auto& outcome = verdict_.outcome;
-    if (status == Status::failed && outcome.status == Status::passed)
-      outcome.status = Status::failed;
-    outcome.message += (outcome.message.empty() ? "" : "; ") + text;
+  // Adds the findings of one report and judges them against fail_on (only
+  // the new ones in only-new mode).
+  void add_findings(const std::string& name, const std::string& count,
+                    std::vector<Finding> findings) {
+    const std::size_t total = findings.size();
+    int blocking = 0;
+    int fresh = 0;
+    for (Finding& finding : findings) {
+      bool counts = true;
+      if (baseline_) {
+        counts = baseline_->classify(finding);
+        fresh += counts ? 1 : 0;
+      } else if (t_.only_new) {
+        finding.baseline = "existing";  // taken as the baseline
+      }
+      if (counts && finding.severity >= t_.fail_on) ++blocking;
+      out_.finding(std::move(finding));
+    }
+    const std::string fail_on(to_string(t_.fail_on));
+    if (t_.only_new && !baseline_) {
+      // Nothing to compare with: this run becomes the baseline if it passes.
+      out_.pass(name + ": " + count + ", " + std::to_string(blocking) + " at or above " + fail_on +
+                ", taken as the baseline (no earlier run where the gate passed)");
+      return;
+    }
+    if (baseline_) {
+      const std::size_t existing = total - static_cast<std::size_t>(fresh);
+      const std::string text = name + ": " + count + " (" + std::to_string(fresh) + " new, " +
+                               std::to_string(existing) + " existing), " +
+                               std::to_string(blocking) + " new at or above " + fail_on;
+      blocking > 0 ? out_.fail(text) : out_.pass(text);
+      return;
+    }
+    const std::string text =
+        name + ": " + count + ", " + std::to_string(blocking) + " at or above " + fail_on;
+    blocking > 0 ? out_.fail(text) : out_.pass(text);
   }
 
-  const Thresholds& t_;
+  // Fails every file below coverage.min_file_lines, naming it.
+  void judge_files(const std::string& name, const CoverageReport& report) {
+    std::vector<std::string> below;
+    std::size_t measured = 0;
+    for (const FileCoverage& file : report.files) {
+      if (file.lines_total == 0) continue;
+      ++measured;
+      const double lines = percent_of(file.lines_covered, file.lines_total);
+      if (lines + 1e-9 >= t_.min_file_lines) continue;
+      Finding finding;
+      finding.rule = "coverage.file-below-minimum";
+      finding.severity = Severity::medium;
+      finding.file = sources_.module_relative(file.path);
+      finding.message = finding.file + ": " + format_percent(lines) + " of lines (minimum " +
+                        format_percent(t_.min_file_lines) + ")";
+      out_.finding(std::move(finding));
+      below.push_back(file.path + " " + format_percent(lines));
+    }
+    const std::string minimum = format_percent(t_.min_file_lines);
+    if (below.empty()) {
+      out_.pass(name + ": each of " + std::to_string(measured) + " files has at least " + minimum +
+                " of lines");
+      return;
+    }
+    std::string text = name + ": " + std::to_string(below.size()) + " of " +
+                       std::to_string(measured) + " files below " + minimum + " of lines (";
+    for (std::size_t i = 0; i < below.size() && i < kMaxNamedFiles; ++i) {
+      text += (i > 0 ? ", " : "") + below[i];
+    }
+    if (below.size() > kMaxNamedFiles) {
+      text += ", " + std::to_string(below.size() - kMaxNamedFiles) + " more";
+    }
+    out_.fail(text + ")");
+  }
+
+  // Judges the lines changed since the base ref against coverage.patch_min_lines.
+  void judge_patch() {
+    if (coverage_.empty()) {
+      // A coverage report that could not be read is an error already.
+      if (verdict_.outcome.status != Status::error) {
+        out_.error("patch coverage: the gate has no coverage report to measure the change with");
+      }
+      return;
+    }
+    Change change;
+    try {
+      change = changed_lines(module_dir_, context_.base_ref);
+    } catch (const PatchError& error) {
+      out_.error(std::string("patch coverage: ") + error.what());
+      return;
+    }
+    const PatchCoverage patch = measure_patch(change, coverage_, module_dir_);
+    const std::string since =
+        " since " + context_.base_ref + " (merge-base " + change.merge_base.substr(0, 12) + ")";
+    std::string ambiguous;
+    if (!patch.ambiguous.empty()) {
+      ambiguous = "; not counted, as several changed files end like them: " + patch.ambiguous[0] +
+                  (patch.ambiguous.size() > 1
+                       ? " and " + std::to_string(patch.ambiguous.size() - 1) + " more"
+                       : "");
+    }
+    if (patch.executable == 0) {
+      const std::size_t files = change.files.size();
+      out_.pass("patch coverage: no changed line is executable (" + std::to_string(files) +
+                (files == 1 ? " changed file" : " changed files") + since + ")" + ambiguous);
+      return;
+    }
+    const double lines = percent_of(patch.covered, patch.executable);
+    out_.metric("coverage.patch_lines", lines, "%");
+    const bool ok = lines + 1e-9 >= t_.patch_min_lines;
+    std::size_t listed = 0;
+    std::size_t ranges = 0;
+    for (const auto& [file, uncovered] : patch.uncovered) {
+      for (const auto& [first, last] : uncovered) {
+        ++ranges;
+        if (listed == kMaxPatchFindings) continue;
+        ++listed;
+        Finding finding;
+        finding.rule = "coverage.patch-uncovered";
+        finding.severity = ok ? Severity::info : Severity::medium;
+        finding.file = file;
+        finding.line = first;
+        finding.message = first == last ? "line " + std::to_string(first)
+                                        : "lines " + std::to_string(first) + "-" +
+                                              std::to_string(last);
+        finding.message += " changed and not covered by the tests";
+        out_.finding(std::move(finding));
+      }
+    }
+    std::string text = "patch coverage: " + std::to_string(patch.covered) + " of " +
+                       std::to_string(patch.executable) + " changed lines covered (" +
+                       format_percent(lines) +
+                       (ok ? "" : ", minimum " + format_percent(t_.patch_min_lines)) + ")" + since;
+    if (ranges > listed) {
+      text += ", " + std::to_string(ranges) + " uncovered ranges (the first " +
+              std::to_string(listed) + " listed)";
+    }
+    text += ambiguous;
+    ok ? out_.pass(text) : out_.fail(text);
+  }
+
+  const GateConfig& gate_;
+  const Thresholds t_;
+  const std::filesystem::path module_dir_;
+  const ReportContext& context_;
   ReportVerdict& verdict_;
+  VerdictBuilder out_;
+  SourceLines sources_;
+  std::optional<BaselineMatcher> baseline_;  // only-new mode with a baseline
+  std::vector<CoverageReport> coverage_;     // kept for patch coverage
+  std::vector<NamedBenchmarkReport> benchmarks_;
 };
 
 }  // namespace
 
 ReportVerdict judge_reports(const GateConfig& gate, const std::filesystem::path& module_dir,
                             const ReportContext& context) {
-  (void)context;
   ReportVerdict verdict;
   verdict.outcome.status = Status::passed;
-  const Thresholds thresholds = thresholds_of(gate);
-  Judge judge(thresholds, verdict);
+  Judge judge(gate, module_dir, context, verdict);
+  VerdictBuilder out(verdict);
   for (const auto& report : gate.reports) {
     const std::filesystem::path file = module_dir / report.path;
     std::error_code ec;
     if (!std::filesystem::exists(file, ec)) {
-      verdict.outcome.status = Status::error;
-      verdict.outcome.message += std::string(verdict.outcome.message.empty() ? "" : "; ") +
-                                 report.path + ": not written by the gate's steps";
+      out.error(report.path + ": not written by the gate's steps");
       continue;
     }
     try {
       const ParsedReport parsed = read_report(file, report.format);
       std::visit([&](const auto& value) { judge(report.path, value); }, parsed);
     } catch (const ReportError& error) {
-      verdict.outcome.status = Status::error;
-      // The error names the file already.
-      verdict.outcome.message +=
-          std::string(verdict.outcome.message.empty() ? "" : "; ") + error.what();
+      out.error(error.what());  // the error names the file already
     }
+  }
+  try {
+    judge.finish();
+  } catch (const nlohmann::json::exception& error) {
+    // The schema checks the options; this is for options built elsewhere.
+    out.error("gates." + gate.name + ": " + error.what());
   }
   return verdict;
 }

@@ -115,6 +115,7 @@ struct GoogleBenchmark {
   bool has_mean = false;
   bool has_median = false;
   bool has_stddev = false;
+  double repetitions = 0;  // of an aggregate row: the samples behind mean and stddev
 };
 
 void add_row(const std::filesystem::path& file, const json& row, const std::string& where,
@@ -148,6 +149,7 @@ void add_row(const std::filesystem::path& file, const json& row, const std::stri
     }
     return;
   }
+  bench.repetitions = number(file, row, "repetitions", where).value_or(bench.repetitions);
   const std::string name = text(row, "aggregate_name");
   // "cv" is a ratio, whatever the row's time unit says.
   if (name == "cv" || text(row, "aggregate_unit") == "percentage") {
@@ -185,7 +187,13 @@ BenchmarkResult finish(GoogleBenchmark bench) {
   for (const auto& [key, values] : bench.counters) {
     if (!result.metrics.count(key)) result.metrics[key] = mean_of(values);
   }
-  if (samples.size() > 1) result.metrics["repetitions"] = static_cast<double>(samples.size());
+  if (samples.size() > 1) {
+    result.metrics["repetitions"] = static_cast<double>(samples.size());
+  } else if (bench.repetitions > 1) {
+    // --benchmark_report_aggregates_only: no rows per repetition, but the
+    // regression check still needs how many samples the spread comes from.
+    result.metrics["repetitions"] = bench.repetitions;
+  }
   return std::move(bench.result);
 }
 

@@ -117,9 +117,37 @@ TEST(ReportGates, JudgesEveryKindOfReportDirectly) {
             "audit/npm-audit-stubbed-advisories.json: 5 vulnerable dependencies, 5 at or above "
             "low; audit/npm-audit-clean.json: 0 vulnerable dependencies, 0 at or above low; "
             "findings/eslint.sarif: 7 findings, 6 at or above low; "
-            "benchmark/google-benchmark.json: 5 benchmarks, 1 errored");
+            "benchmark/google-benchmark.json: 5 benchmarks, 1 errored; "
+            "regression: no baseline yet (the first run where the gate passes records one)");
   EXPECT_EQ(verdict.outcome.findings.size(), 12u);  // 5 vulnerabilities + 7 findings
-  EXPECT_EQ(verdict.metrics.size(), 5u);            // findings count + 4 benchmark means
+  // The findings count, and mean, standard deviation and samples of 4 benchmarks.
+  EXPECT_EQ(verdict.metrics.size(), 13u);
+}
+
+TEST(ReportGates, EveryFileBelowThePerFileMinimumFailsByName) {
+  // gcovr measured calc.cpp at 80 % and clamp.cpp at 50 % of lines.
+  GateConfig gate;
+  gate.name = "test-coverage";
+  gate.reports = {{"coverage/gcovr.xml", ""}};
+  gate.options = {{"coverage", {{"min_lines", 0}, {"min_file_lines", 60}}}};
+  const auto fixtures = testing::source_dir() / "tests/fixtures";
+  const ReportVerdict failed = judge_reports(gate, fixtures);
+  EXPECT_EQ(failed.outcome.status, Status::failed);
+  EXPECT_EQ(failed.outcome.message,
+            "coverage/gcovr.xml: 63.6% of lines, 33.3% of branches; coverage/gcovr.xml: 1 of 2 "
+            "files below 60.0% of lines (clamp.cpp 50.0%)");
+  ASSERT_EQ(failed.outcome.findings.size(), 1u);
+  EXPECT_EQ(failed.outcome.findings[0].rule, "coverage.file-below-minimum");
+  EXPECT_EQ(failed.outcome.findings[0].file, "clamp.cpp");
+  EXPECT_EQ(failed.outcome.findings[0].message, "clamp.cpp: 50.0% of lines (minimum 60.0%)");
+  EXPECT_FALSE(failed.outcome.findings[0].fingerprint.empty());
+
+  gate.options["coverage"]["min_file_lines"] = 50;
+  const ReportVerdict passed = judge_reports(gate, fixtures);
+  EXPECT_EQ(passed.outcome.status, Status::passed);
+  EXPECT_EQ(passed.outcome.message,
+            "coverage/gcovr.xml: 63.6% of lines, 33.3% of branches; coverage/gcovr.xml: each of 2 "
+            "files has at least 50.0% of lines");
 }
 
 }  // namespace

@@ -163,6 +163,8 @@ TEST(GoogleBenchmarkParser, ReadsAReportOfAggregatesOnly) {
   expect_ns(map.median_ns, real_ns(row(file, "BM_MapInsert_median")));
   expect_ns(map.stddev_ns, real_ns(row(file, "BM_MapInsert_stddev")));
   expect_ns(map.metrics.at("cv"), row(file, "BM_MapInsert_cv").at("real_time").get<double>());
+  // The samples behind the spread, for the regression check.
+  EXPECT_EQ(map.metrics.at("repetitions"), 3);
 }
 
 TEST(GoogleBenchmarkParser, ReadsAReportMadeByARealBenchmarkNow) {
