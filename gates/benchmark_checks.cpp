@@ -14,11 +14,7 @@ using nlohmann::json;
 
 std::string number_text(double value) {
   char buffer[48];
-  if (std::fabs(value) < 1e15 && value == std::floor(value)) {
-    std::snprintf(buffer, sizeof buffer, "%.0f", value);
-  } else {
-    std::snprintf(buffer, sizeof buffer, "%.6g", value);
-  }
+  std::snprintf(buffer, sizeof buffer, "%.6g", value);
   return buffer;
 }
 
@@ -168,14 +164,14 @@ void judge_thresholds(const json& options, const std::vector<NamedBenchmarkRepor
         finding.rule = "benchmark.threshold";
         finding.severity = Severity::high;
         finding.file = named.path;
-        finding.message = result.name + ": " + metric + " " + figure_text(metric, *value) + " " +
-                          broken + " (" + number_text(*value) + ")";
+        finding.message =
+            result.name + ": " + metric + " " + figure_text(metric, *value) + " " + broken;
         out.finding(std::move(finding));
       }
     }
     if (!matched) {
-      out.error(where + ": no benchmark matches '" + glob + "' (benchmarks: " +
-                names_of(reports) + ")");
+      out.error(where + ": no benchmark matches '" + glob + "' (benchmarks: " + names_of(reports) +
+                ")");
       errors = true;
     }
   }
@@ -278,8 +274,8 @@ void judge_regressions(const json& options, const std::vector<NamedBenchmarkRepo
     }
   }
   std::string text = "regression: " + std::to_string(compared) + " benchmarks compared with " +
-                     run + " on " + metric + ", " + std::to_string(regressed) + " worse by more than " +
-                     number_text(tolerance) + "%";
+                     run + " on " + metric + ", " + std::to_string(regressed) +
+                     " worse by more than " + number_text(tolerance) + "%";
   if (!within_noise.empty()) {
     text += " and the noise (within noise:";
     for (const auto& entry : within_noise) text += " " + entry + ";";

@@ -24,16 +24,10 @@ std::string unquote(std::string_view text) {
       i += 2;
       continue;
     }
-    switch (c) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'r': out += '\r'; break;
-      case 'v': out += '\v'; break;
-      default: out += c;
-    }
+    static constexpr std::string_view kLetters = "ntabfrv";
+    static constexpr std::string_view kControls = "\n\t\a\b\f\r\v";
+    const std::size_t control = kLetters.find(c);
+    out += control == std::string_view::npos ? c : kControls[control];
   }
   return out;
 }
@@ -156,7 +150,10 @@ std::map<std::string, ChangedFile> parse_unified_diff(std::string_view diff) {
       if (line.empty() || line.front() == '\\') continue;
       if (line.front() == '-') --old_left;
       if (line.front() == '+') --new_left;
-      if (line.front() == ' ') --old_left, --new_left;
+      if (line.front() == ' ') {
+        --old_left;
+        --new_left;
+      }
       continue;
     }
     if (line.rfind("diff --git ", 0) == 0) {
@@ -208,9 +205,9 @@ Change changed_lines(const fs::path& module_dir, const std::string& base_ref) {
   }
   const GitAnswer base = run_git(module_dir, {"merge-base", first_line(ref.output), "HEAD"}, true);
   if (base.exit_code != 0 || base.output.empty()) {
-    throw PatchError("no merge-base of base ref '" + base_ref + "' and HEAD in " +
-                     module_dir.string() +
-                     (base.error_output.empty() ? " (no common history)" : ": " + base.error_output));
+    throw PatchError(
+        "no merge-base of base ref '" + base_ref + "' and HEAD in " + module_dir.string() +
+        (base.error_output.empty() ? " (no common history)" : ": " + base.error_output));
   }
   Change change;
   change.merge_base = first_line(base.output);
@@ -221,7 +218,8 @@ Change changed_lines(const fs::path& module_dir, const std::string& base_ref) {
       {"-c", "core.quotePath=false", "diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
        "--relative", "--src-prefix=a/", "--dst-prefix=b/", change.merge_base, "--"},
       true);
-  if (diff.exit_code != 0) throw PatchError("git diff " + change.merge_base + ": " + diff.error_output);
+  if (diff.exit_code != 0)
+    throw PatchError("git diff " + change.merge_base + ": " + diff.error_output);
   if (diff.output.size() >= (8u << 20)) {
     throw PatchError("the diff against base ref '" + base_ref + "' is larger than 8 MB");
   }

@@ -297,9 +297,9 @@ class Judge {
         finding.severity = ok ? Severity::info : Severity::medium;
         finding.file = file;
         finding.line = first;
-        finding.message = first == last ? "line " + std::to_string(first)
-                                        : "lines " + std::to_string(first) + "-" +
-                                              std::to_string(last);
+        finding.message = first == last
+                              ? "line " + std::to_string(first)
+                              : "lines " + std::to_string(first) + "-" + std::to_string(last);
         finding.message += " changed and not covered by the tests";
         out_.finding(std::move(finding));
       }

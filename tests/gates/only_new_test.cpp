@@ -140,7 +140,8 @@ TEST(OnlyNewFindings, IdenticalFindingsAreCountedNotJustMatched) {
 TEST(OnlyNewFindings, KeepsTheFingerprintsAToolGave) {
   // As code-scanning SARIF writers give them (SARIF 2.1.0 partialFingerprints).
   TempDir dir;
-  write_file(dir / "scan.sarif", R"({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "scanner"}},
+  write_file(dir / "scan.sarif",
+             R"({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "scanner"}},
     "results": [{"ruleId": "a", "level": "error", "message": {"text": "m"},
       "locations": [{"physicalLocation": {"artifactLocation": {"uri": "x.c"}, "region": {"startLine": 3}}}],
       "partialFingerprints": {"primaryLocationLineHash": "39fa2ee980eb94b0:1"}},
@@ -166,12 +167,16 @@ TEST(OnlyNewFindings, FingerprintsIgnoreWhitespaceAndDifferByOccurrence) {
   for (int i = 0; i < 2; ++i) {
     findings[i].rule = "SC2086";
     findings[i].file = (dir / "a.sh").string();  // absolute: keyed as a.sh
-    findings[i].line = 2 - i;                     // the tool's order does not matter
+    findings[i].line = 2 - i;                    // the tool's order does not matter
   }
   SourceLines sources(dir.path());
   fingerprint_findings(findings, sources);
-  EXPECT_EQ(findings[1].fingerprint, short_sha256("SC2086\x1f" "a.sh\x1fline:echo $1\x1f" "0"));
-  EXPECT_EQ(findings[0].fingerprint, short_sha256("SC2086\x1f" "a.sh\x1fline:echo $1\x1f" "1"));
+  EXPECT_EQ(findings[1].fingerprint, short_sha256("SC2086\x1f"
+                                                  "a.sh\x1fline:echo $1\x1f"
+                                                  "0"));
+  EXPECT_EQ(findings[0].fingerprint, short_sha256("SC2086\x1f"
+                                                  "a.sh\x1fline:echo $1\x1f"
+                                                  "1"));
 }
 
 }  // namespace

@@ -16,16 +16,16 @@ using testing::TempDir;
 using testing::write_file;
 
 constexpr const char* kCalc =
-    "int add(int a, int b) {\n"   // 1
-    "  return a + b;\n"           // 2
-    "}\n"                         // 3
-    "\n"                          // 4
-    "int untested(int a) {\n"     // 5
-    "  if (a > 0) {\n"            // 6
-    "    return a * 2;\n"         // 7
-    "  }\n"                       // 8
-    "  return -a;\n"              // 9
-    "}\n";                        // 10
+    "int add(int a, int b) {\n"  // 1
+    "  return a + b;\n"          // 2
+    "}\n"                        // 3
+    "\n"                         // 4
+    "int untested(int a) {\n"    // 5
+    "  if (a > 0) {\n"           // 6
+    "    return a * 2;\n"        // 7
+    "  }\n"                      // 8
+    "  return -a;\n"             // 9
+    "}\n";                       // 10
 constexpr const char* kMain =
     "int add(int a, int b);\n"
     "int main(void) { return add(1, 2) == 3 ? 0 : 1; }\n";
@@ -70,11 +70,11 @@ class CRepository {
   // (gcovr: paths relative to the repository root, "mod/calc.c") and, with
   // `lcov`, lcov.info (absolute paths).
   void measure(const std::string& sources, bool lcov = false) const {
-    const auto result = run_command(
-        "rm -f *.gcda && gcc --coverage -O0 -o prog " + sources +
-            " && ./prog && gcovr -r .. --cobertura coverage.xml ." +
-            (lcov ? " && lcov -q --capture -d . -o lcov.info 2>/dev/null" : ""),
-        module());
+    const auto result =
+        run_command("rm -f *.gcda && gcc --coverage -O0 -o prog " + sources +
+                        " && ./prog && gcovr -r .. --cobertura coverage.xml ." +
+                        (lcov ? " && lcov -q --capture -d . -o lcov.info 2>/dev/null" : ""),
+                    module());
     ASSERT_EQ(result.exit_code, 0) << result.output;
   }
 
@@ -101,7 +101,8 @@ TEST(PatchCoverage, CoveredChangePassesAndUnchangedUntestedCodeDoesNotCount) {
   const ReportVerdict verdict = judge(repo, "coverage.xml");
   EXPECT_EQ(verdict.outcome.status, Status::passed) << verdict.outcome.message;
   EXPECT_EQ(verdict.outcome.message,
-            "coverage.xml: 50.0% of lines, 0.0% of branches; patch coverage: 2 of 2 changed lines covered (100.0%) "
+            "coverage.xml: 50.0% of lines, 0.0% of branches; patch coverage: 2 of 2 changed lines "
+            "covered (100.0%) "
             "since main (merge-base " +
                 repo.head_of("main") + ")");
   ASSERT_EQ(verdict.metrics.size(), 3u);  // lines, branches, patch
@@ -156,7 +157,8 @@ TEST(PatchCoverage, ChangeWithoutExecutableLinesPasses) {
   const ReportVerdict verdict = judge(repo, "coverage.xml");
   EXPECT_EQ(verdict.outcome.status, Status::passed) << verdict.outcome.message;
   EXPECT_EQ(verdict.outcome.message,
-            "coverage.xml: 42.9% of lines, 0.0% of branches; patch coverage: no changed line is executable (1 "
+            "coverage.xml: 42.9% of lines, 0.0% of branches; patch coverage: no changed line is "
+            "executable (1 "
             "changed file since main (merge-base " +
                 repo.head_of("main") + "))");
 }
