@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "gates/finding_fingerprints.hpp"
+
 namespace qgate {
 namespace {
 
@@ -166,6 +168,8 @@ void judge_thresholds(const json& options, const std::vector<NamedBenchmarkRepor
         finding.file = named.path;
         finding.message =
             result.name + ": " + metric + " " + figure_text(metric, *value) + " " + broken;
+        finding.fingerprint = short_sha256(finding.rule + '\x1f' + named.path + '\x1f' +
+                                           result.name + '\x1f' + metric);
         out.finding(std::move(finding));
       }
     }
@@ -270,6 +274,8 @@ void judge_regressions(const json& options, const std::vector<NamedBenchmarkRepo
       finding.message = result.name + ": " + metric + " " + figure_text(metric, *now) + ", was " +
                         figure_text(metric, *then) + " in " + run + " (" + slower +
                         " worse, tolerance " + number_text(tolerance) + "%" + noise + ")";
+      finding.fingerprint =
+          short_sha256(finding.rule + '\x1f' + named.path + '\x1f' + result.name + '\x1f' + metric);
       out.finding(std::move(finding));
     }
   }

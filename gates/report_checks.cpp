@@ -230,6 +230,8 @@ class Judge {
       finding.file = sources_.module_relative(file.path);
       finding.message = finding.file + ": " + format_percent(lines) + " of lines (minimum " +
                         format_percent(t_.min_file_lines) + ")";
+      // The file stays the same finding as its percentage moves.
+      finding.fingerprint = short_sha256(finding.rule + '\x1f' + finding.file);
       out_.finding(std::move(finding));
       below.push_back(file.path + " " + format_percent(lines));
     }
