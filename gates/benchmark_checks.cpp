@@ -238,10 +238,12 @@ void judge_regressions(const json& options, const std::vector<NamedBenchmarkRepo
       // counts, as two runs on a shared CI machine have), one-sided at 2.5 %:
       // it needs no assumption that both runs were equally noisy and, unlike
       // a fixed "2 standard errors", accounts for the few repetitions a
-      // benchmark usually has (t of 2.78 instead of 2 for five). It only
-      // applies to means (and medians, whose spread the same figures bound);
-      // a figure without a spread in both runs is judged by the tolerance.
+      // benchmark usually has (t of 2.78 instead of 2 for five). It applies
+      // to means, and to medians with their standard error taken as
+      // sqrt(pi / 2) times the mean's (normal samples); any other figure, or
+      // one without a spread in both runs, is judged by the tolerance alone.
       const bool spread_applies = metric == "mean_ns" || metric == "median_ns";
+      const double error_scale = metric == "median_ns" ? std::sqrt(std::acos(-1.0) / 2) : 1.0;
       const double n1 = figure(result.name, "samples").value_or(1);
       const double n2 = samples_of(result);
       const double sd1 = figure(result.name, "stddev_ns").value_or(0);
@@ -250,7 +252,7 @@ void judge_regressions(const json& options, const std::vector<NamedBenchmarkRepo
       if (spread_applies && n1 >= 2 && n2 >= 2 && (sd1 > 0 || sd2 > 0)) {
         const double a = sd1 * sd1 / n1;
         const double b = sd2 * sd2 / n2;
-        const double t = change / std::sqrt(a + b);
+        const double t = change / (error_scale * std::sqrt(a + b));
         const double df = (a + b) * (a + b) / (a * a / (n1 - 1) + b * b / (n2 - 1));
         const double critical = t_quantile_975(df);
         char buffer[96];

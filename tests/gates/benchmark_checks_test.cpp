@@ -130,6 +130,16 @@ TEST(BenchmarkRegression, FourTimesSlowerFailsAgainstTheBaselineRun) {
                                           "10%; Welch t = [0-9.]+ > 2\\.[0-9]+\\)")))
       << finding.message;
   EXPECT_GT(std::stod(match[1]), 100.0);
+
+  // The same on medians (recorded when they are the regression metric).
+  const json median = {{"regression", {{"metric", "median_ns"}}}};
+  const ReportVerdict first_median = judge(dir.path(), {"before.json"}, median);
+  EXPECT_GT(metric(first_median, "benchmark.bench.median_ns"), 2e7);
+  const ReportVerdict second_median =
+      judge(dir.path(), {"after.json"}, median, baseline_of(first_median));
+  EXPECT_EQ(second_median.outcome.status, Status::failed) << second_median.outcome.message;
+  ASSERT_EQ(second_median.outcome.findings.size(), 1u);
+  EXPECT_NE(second_median.outcome.findings[0].message.find("bench: median_ns "), std::string::npos);
 }
 
 TEST(BenchmarkRegression, TheSameCommandSlowerOnlyWithinItsNoiseIsNoRegression) {
