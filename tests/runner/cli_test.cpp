@@ -91,7 +91,9 @@ TEST(Cli, ExampleModulePassesEveryGateWithRealTools) {
             std::string::npos);
   EXPECT_NE(verdicts.requirements.at("security_scan_clean").second.find("0 secrets found"),
             std::string::npos);
-  EXPECT_NE(verdicts.requirements.at("performance_benchmarks_met").second.find("build/bench.json"),
+  EXPECT_NE(verdicts.requirements.at("performance_benchmarks_met")
+                .second.find("build/bench.json: 1 benchmarks; thresholds: 1 checks on 1 "
+                             "benchmarks, 0 failed"),
             std::string::npos);
   EXPECT_EQ(verdicts.requirements.at("code_review_approved").first, "skipped");
   // frontend-web depends on api-001: its notice is kept in the embedded store.
@@ -115,7 +117,8 @@ TEST(Cli, FailingExampleModuleFailsOnEveryGateForTheRightReason) {
                   examples / "frontend-web");
   EXPECT_EQ(result.exit_code, 1) << result.output;
   const auto verdicts = read_verdicts(dir / "report.json");
-  for (const char* gate : {"documentation", "test-coverage", "lint", "security", "coordination"}) {
+  for (const char* gate :
+       {"documentation", "test-coverage", "lint", "security", "performance", "coordination"}) {
     ASSERT_TRUE(verdicts.gates.contains(gate)) << gate;
     EXPECT_EQ(verdicts.gates.at(gate).at("status"), "failed") << gate << result.output;
   }
@@ -137,6 +140,12 @@ TEST(Cli, FailingExampleModuleFailsOnEveryGateForTheRightReason) {
   EXPECT_EQ(rules_of(verdicts.gates.at("security")),
             (std::vector<std::string>{"secret.aws-access-key-id"}));
   EXPECT_EQ(read_file(dir / "report.json").find("Z4QG7VWX3JRT5M2K"), std::string::npos);
+  // hyperfine's figure over the threshold of 50 ms.
+  EXPECT_EQ(rules_of(verdicts.gates.at("performance")),
+            (std::vector<std::string>{"benchmark.threshold"}));
+  EXPECT_NE(
+      message("performance_benchmarks_met").find("thresholds: 1 checks on 1 benchmarks, 1 failed"),
+      std::string::npos);
   EXPECT_NE(message("deployment_plan_reviewed").find("has not been acknowledged"),
             std::string::npos);
 }
