@@ -231,7 +231,10 @@ Change changed_lines(const fs::path& module_dir, const std::string& base_ref) {
   while (!names.empty()) {
     const std::size_t end = names.find('\0');
     const std::string_view name = names.substr(0, end);
-    if (!name.empty()) change.files[std::string(name)].whole = true;
+    // qgate's own records (.qgate/ beside the configuration) are no change.
+    if (!name.empty() && name.rfind(".qgate/", 0) != 0) {
+      change.files[std::string(name)].whole = true;
+    }
     names.remove_prefix(end == std::string_view::npos ? names.size() : end + 1);
   }
   return change;

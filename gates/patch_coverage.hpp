@@ -41,8 +41,8 @@ std::map<std::string, ChangedFile> parse_unified_diff(std::string_view diff);
 // working tree since the merge-base of `base_ref` and HEAD (committed, staged
 // and unstaged changes alike), plus every line of its untracked files that git
 // does not ignore (a new file the author has not added yet is new code all the
-// same). Throws PatchError when `base_ref` is empty or unknown to git, or git
-// fails.
+// same), but for qgate's own .qgate/ folder. Throws PatchError when `base_ref` is empty or unknown
+// to git, or git fails.
 Change changed_lines(const std::filesystem::path& module_dir, const std::string& base_ref);
 
 // The changed lines that coverage reports knew as executable.

@@ -191,6 +191,34 @@ TEST(PatchCoverage, MissingOrUnknownBaseRefIsAnErrorNamingIt) {
   }
 }
 
+TEST(PatchCoverage, QgateCheckJudgesTheChangeSinceTheBaseRef) {
+  CRepository repo;
+  write_file(repo.module() / "integration-requirements.yaml",
+             "integration_requirements:\n  testing: [ {unit_tests_passing: true} ]\n"
+             "gates:\n  test-coverage:\n"
+             "    steps: [ {name: unit, run: 'rm -f *.gcda && gcc --coverage -O0 -o prog main.c "
+             "calc.c && ./prog && gcovr -r .. --cobertura coverage.xml .'} ]\n"
+             "    reports: [coverage.xml]\n"
+             "    coverage: {min_lines: 0, patch_min_lines: 80}\n");
+  repo.commit("qgate");
+  repo.write("calc.c",
+             replaced(kCalc, "    return a * 2;\n", "    int twice = a * 2;\n    return twice;\n"));
+  const std::string qgate = "'" + testing::qgate_binary().string() + "' check --ci --no-color";
+  auto result = run_command(qgate + " --base-ref main", repo.module());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("patch coverage: 0 of 2 changed lines covered (0.0%, minimum "
+                               "80.0%) since main"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("lines 7-8 changed and not covered by the tests"), std::string::npos)
+      << result.output;
+  // Without a base ref the gate cannot be judged.
+  result = run_command(qgate, repo.module());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("coverage.patch_min_lines needs a base ref"), std::string::npos)
+      << result.output;
+}
+
 TEST(PatchCoverage, ReadsAddedLinesOfAUnifiedDiff) {
   // As `git diff -U0` writes them: a body line "+++" inside a hunk is an
   // added line, a deleted file and a pure deletion add nothing.
