@@ -205,6 +205,26 @@ void judge_regressions(const json& options, const std::vector<NamedBenchmarkRepo
   if (!regression.value("enabled", true) || reports.empty()) return;
   const double tolerance = regression.value("tolerance_percent", 10.0);
   const std::string metric = regression_metric(options);
+  // A misspelt metric would otherwise find nothing to compare, and pass;
+  // benchmarks of a report may differ in their named metrics, though.
+  const BenchmarkResult* example = nullptr;
+  std::string example_path;
+  bool measured = false;
+  for (const auto& named : reports) {
+    for (const BenchmarkResult& result : named.report.results) {
+      if (result.errored) continue;
+      if (example == nullptr) {
+        example = &result;
+        example_path = named.path;
+      }
+      measured = measured || benchmark_figure(result, metric).has_value();
+    }
+  }
+  if (example != nullptr && !measured) {
+    out.error("regression: no benchmark has the metric '" + metric + "' (benchmark '" +
+              example->name + "' of " + example_path + " has " + known_metrics(*example) + ")");
+    return;
+  }
   if (!baseline) {
     out.pass("regression: no baseline yet (the first run where the gate passes records one)");
     return;
@@ -219,18 +239,24 @@ void judge_regressions(const json& options, const std::vector<NamedBenchmarkRepo
   int compared = 0;
   int regressed = 0;
   int fresh = 0;
+  int without = 0;
   std::vector<std::string> within_noise;
   for (const auto& named : reports) {
     for (const BenchmarkResult& result : named.report.results) {
       if (result.errored) continue;
-      const std::optional<double> now = benchmark_figure(result, metric);
+      const std::optional<double> measured_now = benchmark_figure(result, metric);
+      if (!measured_now) {
+        ++without;
+        continue;
+      }
+      const double now = *measured_now;
       const std::optional<double> then = figure(result.name, metric.c_str());
-      if (!now || !then || *then <= 0) {
+      if (!then || *then <= 0) {
         ++fresh;
         continue;
       }
       ++compared;
-      const double change = higher_is_better(metric) ? *then - *now : *now - *then;
+      const double change = higher_is_better(metric) ? *then - now : now - *then;
       const double percent_slower = 100.0 * change / *then;
       if (percent_slower <= tolerance) continue;
       // Beyond the tolerance: is the difference more than the noise of the two
@@ -273,7 +299,7 @@ void judge_regressions(const json& options, const std::vector<NamedBenchmarkRepo
       finding.rule = "benchmark.regression";
       finding.severity = Severity::high;
       finding.file = named.path;
-      finding.message = result.name + ": " + metric + " " + figure_text(metric, *now) + ", was " +
+      finding.message = result.name + ": " + metric + " " + figure_text(metric, now) + ", was " +
                         figure_text(metric, *then) + " in " + run + " (" + slower +
                         " worse, tolerance " + number_text(tolerance) + "%" + noise + ")";
       finding.fingerprint =
@@ -290,6 +316,7 @@ void judge_regressions(const json& options, const std::vector<NamedBenchmarkRepo
     text.back() = ')';
   }
   if (fresh > 0) text += ", " + std::to_string(fresh) + " not in the baseline";
+  if (without > 0) text += ", " + std::to_string(without) + " without " + metric;
   regressed > 0 ? out.fail(text) : out.pass(text);
 }
 

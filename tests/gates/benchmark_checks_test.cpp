@@ -203,6 +203,27 @@ TEST(BenchmarkRegression, ThroughputsRegressWhenTheyFall) {
   const ReportVerdict same =
       judge(fixtures(), {"google-benchmark-aggregates-only.json"}, options, baseline_of(first));
   EXPECT_EQ(same.outcome.status, Status::passed) << same.outcome.message;
+
+  // Benchmarks without the figure are counted, not an error, when others have it.
+  const json bytes = {{"regression", {{"metric", "bytes_per_second"}}}};
+  const ReportVerdict copies = judge(fixtures(), {"google-benchmark.json"}, bytes);
+  const ReportVerdict again =
+      judge(fixtures(), {"google-benchmark.json"}, bytes,
+            GateBaseline{"0c5e9d3a", "", {}, copies.metrics});  // (failed: the errored one)
+  EXPECT_EQ(again.outcome.message,
+            "google-benchmark.json: 5 benchmarks, 1 errored; regression: 2 benchmarks compared "
+            "with run 0c5e9d3a on bytes_per_second, 0 worse by more than 10%, 2 without "
+            "bytes_per_second");
+}
+
+TEST(BenchmarkRegression, AnUnknownMetricIsAnErrorNotAPass) {
+  const json options = {{"regression", {{"metric", "mean_n"}}}};
+  const ReportVerdict verdict = judge(fixtures(), {"hyperfine.json"}, options);
+  EXPECT_EQ(verdict.outcome.status, Status::error);
+  EXPECT_EQ(verdict.outcome.message,
+            "hyperfine.json: 2 benchmarks; regression: no benchmark has the metric 'mean_n' "
+            "(benchmark 'sleep 0.01' of hyperfine.json has mean_ns, median_ns, stddev_ns, "
+            "min_ns, max_ns, samples, failed_runs, system_ns, user_ns)");
 }
 
 TEST(BenchmarkRegression, StudentQuantilesAreTheTabulatedOnes) {
