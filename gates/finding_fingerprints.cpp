@@ -35,7 +35,7 @@ std::vector<std::string> read_lines(const fs::path& path) {
 
 }  // namespace
 
-std::string short_sha256(std::string_view text) {
+std::string sha256_hex(std::string_view text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256_CTX context;
   SHA256_Init(&context);
@@ -43,11 +43,16 @@ std::string short_sha256(std::string_view text) {
   SHA256_Final(digest, &context);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  for (int i = 0; i < 8; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
+  hex.reserve(2 * SHA256_DIGEST_LENGTH);
+  for (unsigned char byte : digest) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 15];
   }
   return hex;
+}
+
+std::string short_sha256(std::string_view text) {
+  return sha256_hex(text).substr(0, 16);
 }
 
 std::string collapse_whitespace(std::string_view text) {

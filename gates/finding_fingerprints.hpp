@@ -11,6 +11,8 @@
 
 namespace qgate {
 
+// Returns the SHA-256 of `text` in 64 hex digits.
+std::string sha256_hex(std::string_view text);
 // Returns the first 16 hex digits of the SHA-256 of `text`.
 std::string short_sha256(std::string_view text);
 

@@ -1,9 +1,6 @@
 #include "gates/secret_scanner.hpp"
 
-#include <dlfcn.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/opensslv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +14,7 @@
 #include <system_error>
 #include <thread>
 
+#include "gates/finding_fingerprints.hpp"
 #include "gates/git_query.hpp"
 #include "gates/module_files.hpp"
 
@@ -31,43 +29,6 @@ constexpr std::string_view kAllowMarker = "qgate:allow-secret";
 constexpr std::size_t kBinaryProbeBytes = 8192;
 // run_git keeps this much of git's output; a listing that fills it is cut short.
 constexpr std::size_t kGitOutputCap = 8u << 20;
-
-// OpenSSL's SHA-256, loaded on first use. Linking libcrypto, even
-// statically, costs every qgate run its relocations (+8 % of a trivial run's
-// instructions, by callgrind); only a scan that finds something needs it.
-class Sha256 {
- public:
-  static const Sha256& get() {
-    static const Sha256 loaded;
-    if (!loaded.problem_.empty()) throw std::runtime_error(loaded.problem_);
-    return loaded;
-  }
-  // Returns the digest of `data` in `digest`; its length.
-  unsigned int digest(std::string_view data, unsigned char* digest) const {
-    unsigned int length = 0;
-    if (digest_(data.data(), data.size(), digest, &length, sha256_(), nullptr) != 1) {
-      throw std::runtime_error("OpenSSL's SHA-256 failed");
-    }
-    return length;
-  }
-
- private:
-  Sha256() {
-    const std::string library = "libcrypto.so." + std::to_string(OPENSSL_VERSION_MAJOR);
-    void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      problem_ = "cannot load " + library + " for SHA-256: " + dlerror();
-      return;
-    }
-    digest_ = reinterpret_cast<decltype(&EVP_Digest)>(dlsym(handle, "EVP_Digest"));
-    sha256_ = reinterpret_cast<decltype(&EVP_sha256)>(dlsym(handle, "EVP_sha256"));
-    if (digest_ == nullptr || sha256_ == nullptr) problem_ = library + " has no EVP_Digest";
-  }
-
-  decltype(&EVP_Digest) digest_ = nullptr;
-  decltype(&EVP_sha256) sha256_ = nullptr;
-  std::string problem_;
-};
 
 struct Allowlist {
   std::set<std::string, std::less<>> fingerprints;
@@ -380,16 +341,8 @@ std::string secret_fingerprint(std::string_view rule, std::string_view path,
   std::string input;
   input.reserve(rule.size() + path.size() + secret.size() + 2);
   input.append(rule).append(":").append(path).append(":").append(secret);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  const unsigned int length = Sha256::get().digest(input, digest.data());
+  std::string hex = sha256_hex(input);
   std::fill(input.begin(), input.end(), '\0');
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 15]);
-  }
   return hex;
 }
 
