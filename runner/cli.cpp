@@ -8,6 +8,7 @@
 #include "reporters/reports.hpp"
 #include "runner/config.hpp"
 #include "runner/run_check.hpp"
+#include "runner/run_queue_cli.hpp"
 #include "runner/store.hpp"
 #include "runner/version.hpp"
 
@@ -157,6 +158,8 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   auto* validate_cmd = app.add_subcommand("validate", "Check the configuration file and exit");
   validate_cmd->add_option("-c,--config", config_path, "Configuration file");
 
+  QueueCommands queue_commands(app, database_url);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -165,6 +168,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   }
 
   try {
+    if (const auto code = queue_commands.run(out, err)) return *code;
     if (*check_cmd) {
       check.config_path = config_path;
       check.state_dir = state_dir;

@@ -149,6 +149,8 @@ std::unique_ptr<Store> open_postgres_store(const std::string& url, const RetryBu
   return std::make_unique<PluginStore>(store);
 }
 
+const PgApi& postgres_plugin() { return api(); }
+
 std::vector<int> migrate_postgres(const std::string& url) {
   std::vector<int> out;
   PgError error;

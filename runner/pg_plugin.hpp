@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "runner/run_queue.hpp"
 #include "runner/store.hpp"
 
 namespace qgate {
@@ -47,9 +48,32 @@ struct PgApi {
   void (*migrate)(const std::string& url, std::vector<int>& out, PgError& error);
   void (*migration_status)(const std::string& url, std::vector<std::pair<int, bool>>& out,
                            PgError& error);
+  // The run queue (runner/run_queue.hpp); `queue` is the plugin's own object.
+  void* (*queue_open)(const std::string& url, const RetryBudget& retry, PgError& error);
+  void (*queue_close)(void* queue);
+  void (*queue_enqueue)(void* queue, const QueueRequest& request, Enqueued& out, PgError& error);
+  void (*queue_claim)(void* queue, const QueueWorker& worker, int lease_seconds,
+                      std::optional<QueueItem>& out, PgError& error);
+  void (*queue_renew)(void* queue, const QueueItem& item, int lease_seconds, LeaseState& out,
+                      PgError& error);
+  void (*queue_finish)(void* queue, const QueueItem& item, const std::string& status,
+                       const std::string& run_id, int exit_code, const std::string& message,
+                       bool& out, PgError& error);
+  void (*queue_hand_back)(void* queue, const QueueItem& item, bool& out, PgError& error);
+  void (*queue_sweep)(void* queue, SweepOutcome& out, PgError& error);
+  void (*queue_cancel)(void* queue, const std::string& id, std::optional<QueueItem>& out,
+                       PgError& error);
+  void (*queue_list)(void* queue, const QueueQuery& query, std::vector<QueueItem>& out,
+                     PgError& error);
+  void (*queue_get)(void* queue, const std::string& id, std::optional<QueueItem>& out,
+                    PgError& error);
 };
 
 // The version of PgApi above; the loader refuses a plugin of another one.
-inline constexpr int kPgApiVersion = 2;
+inline constexpr int kPgApiVersion = 3;
+
+// Returns the plugin's functions, loading qgate_pg.so on first use; throws
+// StoreError if it cannot be loaded.
+const PgApi& postgres_plugin();
 
 }  // namespace qgate

@@ -14,6 +14,7 @@
 #include "runner/embedded.hpp"
 #include "runner/pg_plugin.hpp"
 #include "runner/process_identity.hpp"
+#include "runner/run_queue_pg.hpp"
 #include "runner/store.hpp"
 
 namespace qgate {
@@ -25,9 +26,10 @@ struct Migration {
   int version;
   std::string_view path;
 };
-constexpr std::array<Migration, 2> kMigrations{{
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "schemas/migrations/postgres/0001_checkout_tables.sql"},
     {2, "schemas/migrations/postgres/0002_qgate_runs.sql"},
+    {3, "schemas/migrations/postgres/0003_run_queue.sql"},
 }};
 
 // Any fixed number: it only has to be the same in every qgate process.
@@ -693,9 +695,25 @@ const PgApi kApi = {
     [](const std::string& url, std::vector<std::pair<int, bool>>& out, PgError& error) {
       guarded(error, [&] { out = migration_status_here(url); });
     },
+    queue_open,
+    queue_close,
+    queue_enqueue,
+    queue_claim,
+    queue_renew,
+    queue_finish,
+    queue_hand_back,
+    queue_sweep,
+    queue_cancel,
+    queue_list,
+    queue_get,
 };
 
 }  // namespace
+
+void apply_postgres_migrations(pqxx::connection& connection) {
+  apply_migrations(connection, nullptr);
+}
+
 }  // namespace qgate
 
 extern "C" __attribute__((visibility("default"))) const qgate::PgApi* qgate_pg_api() {
