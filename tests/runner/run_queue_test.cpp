@@ -1,1 +1,475 @@
+// The run queue and `qgate worker`, end to end: the real qgate binary, real
+// worker processes, real `qgate check` children and a real PostgreSQL
+// server, killed, cancelled and restarted under them.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "runner/run_queue.hpp"
+#include "tests/test_support.hpp"
+
+namespace qgate {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using testing::QgateProcess;
+using testing::read_file;
+using testing::run_command;
+using testing::TempDir;
+using testing::write_file;
+
+long count(const std::string& url, const std::string& sql) {
+  return std::stol(testing::psql(url, sql));
+}
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+
+std::string qgate() { return quoted(testing::qgate_binary()); }
+
+// A module folder `dir` whose single gate has the single step `run`.
+void write_module(const fs::path& dir, const std::string& id, const std::string& run) {
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements:\n"
+             "  testing: [ {unit_tests_passing: true} ]\n"
+             "module: {id: " +
+                 id +
+                 "}\n"
+                 "gates:\n"
+                 "  test-coverage:\n"
+                 "    steps:\n"
+                 "      - {name: step, run: '" +
+                 run + "'}\n");
+}
+
+// Queues a run of module `id` in `dir`; returns the item id (fails the test
+// on error).
+std::string enqueue(const std::string& url, const std::string& id, const fs::path& dir,
+                    const std::string& extra = "") {
+  const auto result = run_command(qgate() + " queue add --database-url '" + url + "' -m " + id +
+                                      " --path " + quoted(dir) + " " + extra + " 2>/dev/null",
+                                  "/");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  std::string item = result.output.substr(0, result.output.find('\n'));
+  EXPECT_TRUE(is_uuid(item)) << result.output;
+  return item;
+}
+
+std::string item_field(const std::string& url, const std::string& item, const std::string& field) {
+  return testing::psql(url, "SELECT " + field + " FROM qgate_run_queue WHERE id = '" + item + "'");
+}
+
+// Waits up to `seconds` for `sql` to print "t".
+bool wait_until(const std::string& url, const std::string& sql, double seconds) {
+  const auto start = Clock::now();
+  while (seconds_since(start) < seconds) {
+    if (testing::psql(url, sql) == "t") return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+void migrate(const std::string& url) {
+  const auto result = run_command(qgate() + " db migrate --database-url '" + url + "'", "/");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+}
+
+// Starts a worker with `args` (after --database-url), its output in `dir`.
+void start_worker(QgateProcess& worker, const std::string& url, const fs::path& dir,
+                  const std::string& name, const std::vector<std::string>& args,
+                  const std::vector<std::string>& env = {}) {
+  std::vector<std::string> all = {"worker", "--database-url", url};
+  all.insert(all.end(), args.begin(), args.end());
+  worker.start(all, dir, dir / (name + ".out"), dir / (name + ".err"), env);
+}
+
+// SIGTERM, then the worker must stop by itself with exit code 0.
+void stop_worker(QgateProcess& worker, const fs::path& dir, const std::string& name) {
+  if (worker.ended()) {
+    ADD_FAILURE() << name << " ended early: " << read_file(dir / (name + ".out"))
+                  << read_file(dir / (name + ".err"));
+    return;
+  }
+  kill(worker.pid, SIGTERM);
+  worker.wait();
+  EXPECT_EQ(worker.exit_code, 0) << read_file(dir / (name + ".out"))
+                                 << read_file(dir / (name + ".err"));
+}
+
+TEST(RunQueue, IdempotencyKeyGivesBackTheSameItemNeverASecond) {
+  const std::string url = testing::fresh_database_url();
+  TempDir dir;
+  write_module(dir / "m", "idem-001", "true");
+  const std::string first = enqueue(url, "idem-001", dir / "m", "--idempotency-key order-17");
+  const std::string again = enqueue(url, "idem-001", dir / "m", "--idempotency-key order-17");
+  EXPECT_EQ(first, again);
+  const std::string other = enqueue(url, "idem-001", dir / "m", "--idempotency-key order-18");
+  EXPECT_NE(first, other);
+
+  // Ten clients retrying the same request at once still make one item.
+  std::vector<QgateProcess> clients(10);
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    clients[i].start({"queue", "add", "--database-url", url, "-m", "idem-001", "--path",
+                      (dir / "m").string(), "--idempotency-key", "order-19"},
+                     dir.path(), dir / ("client" + std::to_string(i) + ".out"),
+                     dir / ("client" + std::to_string(i) + ".err"));
+  }
+  std::string shared;
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    clients[i].wait();
+    EXPECT_EQ(clients[i].exit_code, 0) << read_file(dir / ("client" + std::to_string(i) + ".err"));
+    const std::string out = read_file(dir / ("client" + std::to_string(i) + ".out"));
+    const std::string id = out.substr(0, out.find('\n'));
+    if (shared.empty()) shared = id;
+    EXPECT_EQ(id, shared);
+  }
+  EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_run_queue"), 3);
+  EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_run_queue WHERE idempotency_key = 'order-19'"),
+            1);
+
+  // The same key for another run is an error, not a silent second item.
+  write_module(dir / "n", "idem-002", "true");
+  const auto clash =
+      run_command(qgate() + " queue add --database-url '" + url + "' -m idem-002 --path " +
+                      quoted(dir / "n") + " --idempotency-key order-17",
+                  "/");
+  EXPECT_NE(clash.exit_code, 0);
+  EXPECT_NE(clash.output.find("idempotency key 'order-17' was given before for another run"),
+            std::string::npos)
+      << clash.output;
+  EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_run_queue"), 3);
+}
+
+TEST(RunQueue, RequestsWithBadIdsPathsOrOptionsAreRefusedBeforeTheDatabase) {
+  const std::string url = testing::fresh_database_url();
+  TempDir dir;
+  write_module(dir / "m", "bad-001", "true");
+  const std::string base = qgate() + " queue add --database-url '" + url + "' ";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"-m 'x; rm -rf /' --path " + quoted(dir / "m"), "module id"},
+      {"-m ../../etc --path " + quoted(dir / "m"), "module id"},
+      {"-m bad-001 --path " + quoted(dir / "m") + " --checkout '../../etc'", "not a UUID"},
+      {"-m bad-001 --path " + quoted(dir / "m") + " --ref '--upload-pack=x'", "ref"},
+      {"-m bad-001 --path " + quoted(dir / "m") + " --options '{\"run\": \"rm -rf /\"}'",
+       "unknown option 'run'"},
+      {"-m bad-001 --path " + quoted(dir / "m") + " --options '{\"jobs\": 0}'", "options.jobs"},
+      {"-m bad-001 --path " + quoted(dir / "m") + " --options '[1]'", "JSON object"},
+      {"-m bad-001 --path " + quoted(dir / "m") + " --max-attempts 0", "max attempts"},
+  };
+  for (const auto& [arguments, problem] : cases) {
+    const auto result = run_command(base + arguments, "/");
+    EXPECT_EQ(result.exit_code, 2) << arguments << "\n" << result.output;
+    EXPECT_NE(result.output.find(problem), std::string::npos) << arguments << "\n" << result.output;
+  }
+  // A checkout that is not in module_checkouts is named.
+  const auto missing = run_command(base + "-m bad-001 --path " + quoted(dir / "m") +
+                                       " --checkout 00000000-0000-4000-8000-000000000000",
+                                   "/");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("is not in module_checkouts"), std::string::npos) << missing.output;
+  EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_run_queue"), 0);
+
+  // A row written by something else is checked again by the worker: its
+  // module folder holds another module, so nothing runs.
+  const std::string item = enqueue(url, "bad-001", dir / "m");
+  testing::psql(url, "UPDATE qgate_run_queue SET module_id = 'other-001'");
+  const auto worker =
+      run_command(qgate() + " worker --once --database-url '" + url + "'", dir.path());
+  EXPECT_EQ(worker.exit_code, 0) << worker.output;
+  EXPECT_EQ(item_field(url, item, "status"), "finished");
+  EXPECT_EQ(item_field(url, item, "exit_code"), "2");
+  EXPECT_NE(item_field(url, item, "message")
+                .find("configuration of module bad-001, not of "
+                      "other-001"),
+            std::string::npos);
+  EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_runs"), 0);
+}
+
+TEST(RunQueue, ThreeWorkerProcessesDrainThreeHundredRunsNoneLostNoneRunTwice) {
+  const std::string url = testing::fresh_database_url();
+  migrate(url);
+  TempDir dir;
+  write_module(dir / "m", "bulk-001", "true");
+  constexpr int kItems = 300;
+  constexpr int kWorkers = 3;
+  const auto started = Clock::now();
+  std::vector<QgateProcess> workers(kWorkers);
+  for (int i = 0; i < kWorkers; ++i) {
+    start_worker(workers[i], url, dir.path(), "worker" + std::to_string(i),
+                 {"--poll", "0.1", "-j", "1"});
+  }
+  // Two clients queue while the workers already claim.
+  const std::string add = qgate() + " queue add --database-url '" + url + "' -m bulk-001 --path " +
+                          quoted(dir / "m") + " >/dev/null";
+  const auto queued = run_command("for i in $(seq 1 2 " + std::to_string(kItems) + "); do " + add +
+                                      " --idempotency-key k$i || exit 1; done & "
+                                      "for i in $(seq 2 2 " +
+                                      std::to_string(kItems) + "); do " + add +
+                                      " --idempotency-key k$i || exit 1; done; wait",
+                                  "/");
+  ASSERT_EQ(queued.exit_code, 0) << queued.output;
+  const double enqueue_seconds = seconds_since(started);
+  EXPECT_TRUE(wait_until(url,
+                         "SELECT count(*) = " + std::to_string(kItems) +
+                             " FROM qgate_run_queue WHERE status = 'finished'",
+                         60))
+      << testing::psql(url, "SELECT status, count(*) FROM qgate_run_queue GROUP BY status");
+  const double drained = seconds_since(started);
+  for (int i = 0; i < kWorkers; ++i)
+    stop_worker(workers[i], dir.path(), "worker" + std::to_string(i));
+  std::cerr << kItems << " runs queued in " << enqueue_seconds << " s, drained by " << kWorkers
+            << " workers in " << drained << " s\n";
+
+  EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_run_queue"), kItems);
+  EXPECT_EQ(count(url,
+                  "SELECT count(*) FROM qgate_run_queue WHERE status = 'finished' AND "
+                  "exit_code = 0 AND attempts = 1 AND run_id IS NOT NULL"),
+            kItems);
+  // Each item produced exactly one qgate run, and each run belongs to one item.
+  EXPECT_EQ(count(url, "SELECT count(DISTINCT run_id) FROM qgate_run_queue"), kItems);
+  EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_runs"), kItems);
+  EXPECT_EQ(count(url,
+                  "SELECT count(*) FROM qgate_runs r JOIN qgate_run_queue q ON q.run_id = "
+                  "r.id WHERE r.status = 'passed' AND r.module_id = q.module_id"),
+            kItems);
+  // Every worker took a share.
+  EXPECT_EQ(count(url, "SELECT count(DISTINCT worker_id) FROM qgate_run_queue"), kWorkers);
+}
+
+TEST(RunQueue, WorkersFlagForksThatManyWorkerProcessesThatDrainAndExit) {
+  const std::string url = testing::fresh_database_url();
+  TempDir dir;
+  write_module(dir / "m", "fork-001", "true");
+  for (int i = 0; i < 6; ++i) enqueue(url, "fork-001", dir / "m");
+  const auto result =
+      run_command(qgate() + " worker --workers 3 --drain -j 1 --database-url '" + url + "'", "/");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(count(url,
+                  "SELECT count(*) FROM qgate_run_queue WHERE status = 'finished' AND "
+                  "exit_code = 0"),
+            6);
+  EXPECT_EQ(count(url, "SELECT count(DISTINCT worker_pid) FROM qgate_run_queue"), 3)
+      << result.output;
+}
+
+// The step of the kill and cancel tests: it records its pid and that of a
+// child of its own, then sleeps, the first time only.
+std::string sleeping_step() {
+  return "test -e attempted && exit 0; touch attempted; sleep 60 & echo $! > child.pid; "
+         "echo $$ > step.pid; wait";
+}
+
+TEST(RunQueue, KillNineOfAWorkerMidRunHandsTheItemToAnotherWorkerAfterTheLease) {
+  const std::string url = testing::fresh_database_url();
+  migrate(url);
+  TempDir dir;
+  write_module(dir / "m", "kill-001", sleeping_step());
+  const std::string item = enqueue(url, "kill-001", dir / "m");
+
+  QgateProcess first;
+  start_worker(first, url, dir.path(), "first", {"--lease", "2", "--poll", "0.2"});
+  ASSERT_TRUE(testing::wait_for_file(dir / "m/step.pid", 20)) << read_file(dir / "first.err");
+  ASSERT_EQ(item_field(url, item, "worker_pid"), std::to_string(first.pid));
+  kill(first.pid, SIGKILL);
+  first.wait();
+  const auto killed = Clock::now();
+  // Its run went down with it: nothing of the step is left.
+  EXPECT_FALSE(testing::process_survives(testing::read_pid(dir / "m/step.pid"), 3));
+  EXPECT_FALSE(testing::process_survives(testing::read_pid(dir / "m/child.pid"), 3));
+
+  QgateProcess second;
+  start_worker(second, url, dir.path(), "second", {"--lease", "2", "--poll", "0.2"});
+  EXPECT_TRUE(wait_until(
+      url, "SELECT status = 'finished' FROM qgate_run_queue WHERE id = '" + item + "'", 20))
+      << item_field(url, item, "status || ' ' || message") << read_file(dir / "second.out");
+  const double retried_after = seconds_since(killed);
+  stop_worker(second, dir.path(), "second");
+  std::cerr << "killed worker's item finished by another " << retried_after << " s later\n";
+  // The lease (2 s) ran out, then the next sweep (every second) queued it again.
+  EXPECT_LT(retried_after, 2 + 1 + 5);
+  EXPECT_EQ(item_field(url, item, "attempts"), "2");
+  EXPECT_EQ(item_field(url, item, "worker_pid"), std::to_string(second.pid));
+  EXPECT_EQ(item_field(url, item, "exit_code"), "0");
+  EXPECT_EQ(count(url,
+                  "SELECT count(*) FROM qgate_runs r JOIN qgate_run_queue q ON q.run_id = "
+                  "r.id WHERE r.status = 'passed'"),
+            1);
+}
+
+TEST(RunQueue, KillNineOfAWorkerMarksTheItemInterruptedWhenOutOfAttempts) {
+  const std::string url = testing::fresh_database_url();
+  migrate(url);
+  TempDir dir;
+  write_module(dir / "m", "kill-002", sleeping_step());
+  const std::string item = enqueue(url, "kill-002", dir / "m", "--max-attempts 1");
+
+  QgateProcess first;
+  start_worker(first, url, dir.path(), "first", {"--lease", "2", "--poll", "0.2"});
+  QgateProcess second;
+  ASSERT_TRUE(testing::wait_for_file(dir / "m/step.pid", 20)) << read_file(dir / "first.err");
+  start_worker(second, url, dir.path(), "second", {"--lease", "2", "--poll", "0.2"});
+  kill(first.pid, SIGKILL);
+  first.wait();
+  const auto killed = Clock::now();
+  EXPECT_TRUE(wait_until(
+      url, "SELECT status = 'interrupted' FROM qgate_run_queue WHERE id = '" + item + "'", 20))
+      << item_field(url, item, "status");
+  const double marked_after = seconds_since(killed);
+  stop_worker(second, dir.path(), "second");
+  EXPECT_LT(marked_after, 2 + 1 + 2);
+  EXPECT_EQ(item_field(url, item, "attempts"), "1");
+  EXPECT_NE(item_field(url, item, "message").find("ran out during attempt 1 of 1"),
+            std::string::npos);
+  // The other worker never ran it.
+  EXPECT_EQ(read_file(dir / "second.out").find("claimed " + item), std::string::npos);
+}
+
+TEST(RunQueue, CancelOfARunningItemKillsItsStepsWithinASecond) {
+  const std::string url = testing::fresh_database_url();
+  migrate(url);
+  TempDir dir;
+  write_module(dir / "m", "cancel-001", sleeping_step());
+  const std::string item = enqueue(url, "cancel-001", dir / "m");
+  QgateProcess worker;
+  start_worker(worker, url, dir.path(), "worker", {"--poll", "0.2"});
+  ASSERT_TRUE(testing::wait_for_file(dir / "m/child.pid", 20)) << read_file(dir / "worker.err");
+  const int step = testing::read_pid(dir / "m/step.pid");
+  const int child = testing::read_pid(dir / "m/child.pid");
+  ASSERT_TRUE(testing::process_alive(step));
+  ASSERT_TRUE(testing::process_alive(child));
+
+  const auto asked = Clock::now();
+  const auto cancel =
+      run_command(qgate() + " queue cancel " + item + " --database-url '" + url + "'", "/");
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.output;
+  EXPECT_NE(cancel.output.find("cancel requested"), std::string::npos) << cancel.output;
+  while ((testing::process_alive(step) || testing::process_alive(child)) &&
+         seconds_since(asked) < 5) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const double killed_after = seconds_since(asked);
+  EXPECT_FALSE(testing::process_alive(step));
+  EXPECT_FALSE(testing::process_alive(child));
+  std::cerr << "steps of the cancelled item gone " << killed_after << " s after the cancel\n";
+  EXPECT_LT(killed_after, 1.5);
+  EXPECT_TRUE(wait_until(
+      url, "SELECT status = 'cancelled' FROM qgate_run_queue WHERE id = '" + item + "'", 5));
+  stop_worker(worker, dir.path(), "worker");
+  // The run was recorded as cancelled, against the item.
+  EXPECT_EQ(count(url,
+                  "SELECT count(*) FROM qgate_runs r JOIN qgate_run_queue q ON q.run_id = "
+                  "r.id WHERE r.status = 'cancelled'"),
+            1);
+  EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_runs"), 1);
+}
+
+TEST(RunQueue, CancelOfAQueuedItemEndsItBeforeAnyWorkerTakesIt) {
+  const std::string url = testing::fresh_database_url();
+  TempDir dir;
+  write_module(dir / "m", "cancel-002", "true");
+  const std::string cancelled = enqueue(url, "cancel-002", dir / "m");
+  const std::string kept = enqueue(url, "cancel-002", dir / "m");
+  const auto cancel =
+      run_command(qgate() + " queue cancel " + cancelled + " --database-url '" + url + "'", "/");
+  EXPECT_EQ(cancel.exit_code, 0) << cancel.output;
+  EXPECT_NE(cancel.output.find("cancelled"), std::string::npos) << cancel.output;
+  const auto worker = run_command(qgate() + " worker --drain --database-url '" + url + "'", "/");
+  EXPECT_EQ(worker.exit_code, 0) << worker.output;
+  EXPECT_EQ(item_field(url, cancelled, "status"), "cancelled");
+  EXPECT_EQ(item_field(url, cancelled, "run_id IS NULL"), "t");
+  EXPECT_EQ(item_field(url, kept, "status"), "finished");
+  EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_runs"), 1);
+}
+
+// A private PostgreSQL server in a folder of its own, stopped at the end.
+class PrivateServer {
+ public:
+  explicit PrivateServer(fs::path folder) : folder_(std::move(folder)) {}
+  ~PrivateServer() { stop(); }
+  PrivateServer(const PrivateServer&) = delete;
+  PrivateServer& operator=(const PrivateServer&) = delete;
+
+  std::string start(std::string& problem) {
+    const auto result = run_command(script() + " start " + quoted(folder_), "/");
+    if (result.exit_code != 0) {
+      problem = result.output;
+      return "";
+    }
+    return result.output.substr(0, result.output.find('\n'));
+  }
+  int stop() { return run_command(script() + " stop " + quoted(folder_), "/").exit_code; }
+
+ private:
+  static std::string script() {
+    return quoted(testing::source_dir() / "scripts/pg-test-server.sh");
+  }
+  fs::path folder_;
+};
+
+TEST(RunQueue, PostgresRestartedUnderLoadLosesNoItem) {
+  TempDir dir;
+  // The server runs as another user when the tests run as root.
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
+  PrivateServer server(dir / "server");
+  std::string problem;
+  const std::string url = server.start(problem);
+  ASSERT_FALSE(url.empty()) << problem;
+  migrate(url);
+  write_module(dir / "m", "restart-001", "sleep 0.1");
+  constexpr int kItems = 60;
+  for (int i = 0; i < kItems; ++i) enqueue(url, "restart-001", dir / "m");
+
+  constexpr int kWorkers = 3;
+  std::vector<QgateProcess> workers(kWorkers);
+  for (int i = 0; i < kWorkers; ++i) {
+    // The lease outlasts the outage: no item is taken for dead meanwhile.
+    start_worker(workers[i], url, dir.path(), "worker" + std::to_string(i),
+                 {"--lease", "20", "--poll", "0.2", "-j", "1"}, {"QGATE_DB_RETRY_SECONDS=30"});
+  }
+  ASSERT_TRUE(
+      wait_until(url, "SELECT count(*) >= 10 FROM qgate_run_queue WHERE status = 'finished'", 30));
+  ASSERT_EQ(server.stop(), 0);
+  const auto stopped = Clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_FALSE(server.start(problem).empty()) << problem;
+  const double outage = seconds_since(stopped);
+  const long finished_before =
+      count(url, "SELECT count(*) FROM qgate_run_queue WHERE status = 'finished'");
+  EXPECT_LT(finished_before, kItems) << "the restart came after the load";
+  EXPECT_TRUE(wait_until(url,
+                         "SELECT count(*) = " + std::to_string(kItems) +
+                             " FROM qgate_run_queue WHERE status = 'finished'",
+                         90))
+      << testing::psql(url, "SELECT status, count(*) FROM qgate_run_queue GROUP BY status");
+  for (int i = 0; i < kWorkers; ++i)
+    stop_worker(workers[i], dir.path(), "worker" + std::to_string(i));
+  std::cerr << "database away " << outage << " s with " << finished_before << " of " << kItems
+            << " items finished\n";
+
+  EXPECT_EQ(count(url,
+                  "SELECT count(*) FROM qgate_run_queue WHERE status = 'finished' AND "
+                  "exit_code = 0 AND attempts = 1"),
+            kItems);
+  EXPECT_EQ(count(url, "SELECT count(DISTINCT run_id) FROM qgate_run_queue"), kItems);
+  EXPECT_EQ(count(url,
+                  "SELECT count(*) FROM qgate_runs r JOIN qgate_run_queue q ON q.run_id = "
+                  "r.id WHERE r.status = 'passed'"),
+            kItems);
+  EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_runs"), kItems);
+  // The workers met the outage and went on.
+  std::string complaints;
+  for (int i = 0; i < kWorkers; ++i)
+    complaints += read_file(dir / ("worker" + std::to_string(i) + ".err"));
+  EXPECT_NE(complaints.find("could not be reached"), std::string::npos) << complaints;
+}
+
+}  // namespace
+}  // namespace qgate
