@@ -388,6 +388,53 @@ TEST(RunQueue, CancelOfAQueuedItemEndsItBeforeAnyWorkerTakesIt) {
   EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_runs"), 1);
 }
 
+TEST(RunQueue, SigtermLetsTheRunningItemFinishThenTheWorkerExitsZero) {
+  const std::string url = testing::fresh_database_url();
+  migrate(url);
+  TempDir dir;
+  write_module(dir / "m", "stop-001", "sleep 1; echo $$ > step.pid");
+  const std::string running = enqueue(url, "stop-001", dir / "m");
+  const std::string waiting = enqueue(url, "stop-001", dir / "m");
+  QgateProcess worker;
+  start_worker(worker, url, dir.path(), "worker", {"--poll", "0.2"});
+  ASSERT_TRUE(wait_until(
+      url, "SELECT status = 'running' FROM qgate_run_queue WHERE id = '" + running + "'", 20));
+  kill(worker.pid, SIGTERM);
+  worker.wait();
+  EXPECT_EQ(worker.exit_code, 0) << read_file(dir / "worker.out") << read_file(dir / "worker.err");
+  // The running item finished; the next one was not claimed.
+  EXPECT_EQ(item_field(url, running, "status"), "finished");
+  EXPECT_EQ(item_field(url, running, "exit_code"), "0");
+  EXPECT_GT(testing::read_pid(dir / "m/step.pid"), 0);
+  EXPECT_EQ(item_field(url, waiting, "status"), "queued");
+}
+
+TEST(RunQueue, SigtermHandsBackAnItemThatOutlastsTheStopTimeout) {
+  const std::string url = testing::fresh_database_url();
+  migrate(url);
+  TempDir dir;
+  write_module(dir / "m", "stop-002", sleeping_step());
+  const std::string item = enqueue(url, "stop-002", dir / "m");
+  QgateProcess worker;
+  start_worker(worker, url, dir.path(), "worker", {"--poll", "0.2", "--stop-timeout", "0.5"});
+  ASSERT_TRUE(testing::wait_for_file(dir / "m/child.pid", 20)) << read_file(dir / "worker.err");
+  const auto asked = Clock::now();
+  kill(worker.pid, SIGTERM);
+  worker.wait();
+  EXPECT_EQ(worker.exit_code, 0) << read_file(dir / "worker.out") << read_file(dir / "worker.err");
+  EXPECT_LT(seconds_since(asked), 3);
+  EXPECT_FALSE(testing::process_survives(testing::read_pid(dir / "m/step.pid"), 2));
+  EXPECT_FALSE(testing::process_survives(testing::read_pid(dir / "m/child.pid"), 2));
+  // Back in the queue, its attempt not counted: the next worker runs it.
+  EXPECT_EQ(item_field(url, item, "status"), "queued");
+  EXPECT_EQ(item_field(url, item, "attempts"), "0");
+  const auto next = run_command(qgate() + " worker --once --database-url '" + url + "'", "/");
+  EXPECT_EQ(next.exit_code, 0) << next.output;
+  EXPECT_EQ(item_field(url, item, "status"), "finished");
+  EXPECT_EQ(item_field(url, item, "exit_code"), "0");
+  EXPECT_EQ(item_field(url, item, "attempts"), "1");
+}
+
 // A private PostgreSQL server in a folder of its own, stopped at the end.
 class PrivateServer {
  public:
