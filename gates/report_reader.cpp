@@ -6,6 +6,9 @@
 #include "gates/parsers/coverage.hpp"
 #include "gates/parsers/cppcheck.hpp"
 #include "gates/parsers/junit.hpp"
+#include "gates/parsers/k6.hpp"
+#include "gates/parsers/osv.hpp"
+#include "gates/parsers/pip_audit.hpp"
 #include "gates/parsers/sarif.hpp"
 #include "runner/suggest.hpp"
 
@@ -37,10 +40,15 @@ const std::vector<Format>& formats() {
        [](const auto& f) -> ParsedReport { return parse_go_coverprofile(f); }},
       {"npm-audit", looks_like_npm_audit,
        [](const auto& f) -> ParsedReport { return parse_npm_audit(f); }},
+      {"pip-audit", looks_like_pip_audit,
+       [](const auto& f) -> ParsedReport { return parse_pip_audit(f); }},
+      {"osv-scanner", looks_like_osv_scanner,
+       [](const auto& f) -> ParsedReport { return parse_osv_scanner(f); }},
       {"google-benchmark", looks_like_google_benchmark,
        [](const auto& f) -> ParsedReport { return parse_google_benchmark(f); }},
       {"hyperfine", looks_like_hyperfine,
        [](const auto& f) -> ParsedReport { return parse_hyperfine(f); }},
+      {"k6", looks_like_k6, [](const auto& f) -> ParsedReport { return parse_k6(f); }},
   };
   return all;
 }

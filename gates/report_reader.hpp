@@ -15,8 +15,9 @@ using ParsedReport =
     std::variant<TestReport, CoverageReport, FindingsReport, AuditReport, BenchmarkReport>;
 
 // Reads report `file` in `format` ("junit", "cobertura", "lcov", "coverage-py-json",
-// "go-coverprofile", "sarif", "checkstyle", "cppcheck", "npm-audit",
-// "google-benchmark", "hyperfine"; empty: detected from its first bytes);
+// "go-coverprofile", "sarif", "checkstyle", "cppcheck", "npm-audit", "pip-audit",
+// "osv-scanner", "google-benchmark", "hyperfine", "k6"; empty: detected from its
+// first bytes);
 // throws ReportError naming the file and what is wrong with it.
 ParsedReport read_report(const std::filesystem::path& file, const std::string& format = "");
 

@@ -80,7 +80,8 @@ struct FindingsReport {
 struct Vulnerability {
   std::string package;
   std::string version;
-  std::string id;  // advisory id (GHSA-..., CVE-..., PYSEC-...)
+  std::string id;                    // advisory id (GHSA-..., CVE-..., PYSEC-...)
+  std::vector<std::string> aliases;  // the same advisory's other ids, when the tool gives them
   Severity severity = Severity::medium;
   std::string title;
   std::string fixed_in;  // empty if no fix is known
