@@ -15,8 +15,8 @@ bool looks_like_k6(std::string_view head);
 
 // Reads a k6 summary: one result per trend, rate and counter metric (tagged
 // sub-metrics such as "http_req_duration{expected_response:true}" included;
-// gauges such as vus, which describe the load generator, left out), sorted by
-// name.
+// gauges such as vus, which describe the load generator, left out unless k6
+// failed a threshold on them), sorted by name.
 //  - trend: its statistics into metrics in ms ("avg_ms", "med_ms", "min_ms",
 //    "max_ms", "p90_ms", "p95_ms", "p99.9_ms", ... as summaryTrendStats
 //    chose), and mean/median/min/max in ns; a handleSummary trend that does
