@@ -12,6 +12,7 @@
 #include "gates/parsers/json_reader.hpp"
 #include "gates/parsers/k6.hpp"
 #include "gates/parsers/report_head.hpp"
+#include "gates/report_checks.hpp"
 #include "gates/report_reader.hpp"
 #include "tests/gates/parsers/parser_fixtures.hpp"
 #include "tests/test_support.hpp"
@@ -216,6 +217,23 @@ TEST(K6Parser, DetectsK6SummariesAndNothingElse) {
   }
   const ParsedReport named_format = read_report(fixture("k6-handle-summary.json"), "k6");
   EXPECT_EQ(std::get<BenchmarkReport>(named_format).results.size(), 17u);
+}
+
+TEST(K6ReportGates, AFailedK6ThresholdFailsTheGate) {
+  GateConfig gate;
+  gate.name = "performance";
+  gate.reports = {{"benchmark/k6-summary-export.json", ""},
+                  {"benchmark/k6-handle-summary.json", "k6"},
+                  {"benchmark/k6-summary-export-threshold-failed.json", ""}};
+  const ReportVerdict verdict = judge_reports(gate, testing::source_dir() / "tests/fixtures");
+  EXPECT_EQ(verdict.outcome.status, Status::failed) << verdict.outcome.message;
+  EXPECT_EQ(verdict.outcome.message,
+            "benchmark/k6-summary-export.json: 15 benchmarks; "
+            "benchmark/k6-handle-summary.json: 17 benchmarks; "
+            "benchmark/k6-summary-export-threshold-failed.json: 21 benchmarks, 1 errored");
+  gate.reports.pop_back();
+  EXPECT_EQ(judge_reports(gate, testing::source_dir() / "tests/fixtures").outcome.status,
+            Status::passed);
 }
 
 }  // namespace

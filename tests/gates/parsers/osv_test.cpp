@@ -13,6 +13,7 @@
 #include "gates/parsers/osv.hpp"
 #include "gates/parsers/pip_audit.hpp"
 #include "gates/parsers/report_head.hpp"
+#include "gates/report_checks.hpp"
 #include "gates/report_reader.hpp"
 #include "tests/gates/parsers/parser_fixtures.hpp"
 #include "tests/test_support.hpp"
@@ -207,6 +208,24 @@ TEST(OsvScannerParser, DetectsOsvScannerOutputAndNothingElse) {
   // Named, the log-mixed report gets the error that says what happened.
   expect_report_error([](const auto& f) { return read_report(f, "osv-scanner"); },
                       fixture("osv-scanner-with-log.json"), "osv-scanner's log is mixed");
+}
+
+TEST(AuditReportGates, JudgePipAuditAndOsvScannerReportsAtFailOn) {
+  GateConfig gate;
+  gate.name = "security";
+  gate.reports = {{"audit/pip-audit.json", ""},
+                  {"audit/osv-scanner-go-trimmed.json", ""},
+                  {"audit/osv-scanner-clean.json", "osv-scanner"},
+                  {"audit/pip-audit-clean.json", "pip-audit"}};
+  gate.options = json::parse(R"({"fail_on": "high"})");
+  const ReportVerdict verdict = judge_reports(gate, testing::source_dir() / "tests/fixtures");
+  EXPECT_EQ(verdict.outcome.status, Status::failed) << verdict.outcome.message;
+  EXPECT_EQ(verdict.outcome.message,
+            "audit/pip-audit.json: 12 vulnerable dependencies, 0 at or above high; "
+            "audit/osv-scanner-go-trimmed.json: 36 vulnerable dependencies, 7 at or above high; "
+            "audit/osv-scanner-clean.json: 0 vulnerable dependencies, 0 at or above high; "
+            "audit/pip-audit-clean.json: 0 vulnerable dependencies, 0 at or above high");
+  EXPECT_EQ(verdict.outcome.findings.size(), 48u);
 }
 
 }  // namespace
