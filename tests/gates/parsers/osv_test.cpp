@@ -98,6 +98,26 @@ TEST(OsvScannerParser, ReadsOneVulnerabilityPerAdvisoryGroup) {
   EXPECT_TRUE(report.vulnerabilities.back().aliases.empty());
 }
 
+TEST(OsvScannerParser, ReadsAWholeReportWithCallAnalysis) {
+  const AuditReport report = parse_osv_scanner(fixture("osv-scanner-go-stdlib.json"));
+  ASSERT_EQ(report.vulnerabilities.size(), 3u);
+  const Vulnerability& open = report.vulnerabilities[1];
+  EXPECT_EQ(open.id, "GO-2025-3750");
+  EXPECT_EQ(open.package, "stdlib");
+  EXPECT_EQ(open.version, "1.24.3");
+  EXPECT_EQ(open.aliases, (std::vector<std::string>{"BIT-golang-2025-0913", "CVE-2025-0913"}));
+  EXPECT_EQ(open.title,
+            "Inconsistent handling of O_CREATE|O_EXCL on Unix and Windows in os in syscall");
+  // Fixed on both maintained branches.
+  EXPECT_EQ(open.fixed_in, "1.23.10, 1.24.4");
+  EXPECT_EQ(report.vulnerabilities[0].id, "GO-2025-3749");
+  EXPECT_EQ(report.vulnerabilities[0].fixed_in, "1.24.4");
+  EXPECT_EQ(report.vulnerabilities[2].title,
+            "Sensitive headers not cleared on cross-origin redirect in net/http");
+  // No group has a score and Go's records carry none: all three are unknown.
+  EXPECT_EQ(with_severity(report, Severity::medium), 3);
+}
+
 TEST(OsvScannerParser, RanksByTheGroupsMaxSeverityAndUnscoredAsMedium) {
   const AuditReport report = parse_osv_scanner(fixture("osv-scanner-go-trimmed.json"));
   EXPECT_EQ(advisory(report, "GO-2024-3056").severity, Severity::critical);  // 10.0
@@ -191,7 +211,8 @@ TEST(OsvScannerParser, RejectsMalformedTruncatedAndOtherFormats) {
 }
 
 TEST(OsvScannerParser, DetectsOsvScannerOutputAndNothingElse) {
-  for (const char* name : {"osv-scanner-go-trimmed.json", "osv-scanner-clean.json"}) {
+  for (const char* name :
+       {"osv-scanner-go-trimmed.json", "osv-scanner-go-stdlib.json", "osv-scanner-clean.json"}) {
     const std::string head = read_report_head(fixture(name));
     EXPECT_TRUE(looks_like_osv_scanner(head)) << name;
     EXPECT_FALSE(looks_like_npm_audit(head)) << name;
