@@ -20,7 +20,8 @@ RunResult run_with_findings() {
   GateResult lint;
   lint.name = "lint";
   lint.findings.push_back({"linting_rules_followed", "SC2086", Severity::medium,
-                           "Double quote to prevent globbing", "scripts/run.sh", 12, 7, "abc123", ""});
+                           "Double quote to prevent globbing", "scripts/run.sh", 12, 7, "abc123",
+                           ""});
   lint.findings.push_back({"linting_rules_followed", "SC2086", Severity::low, "Same rule again",
                            "scripts/run.sh", 30, 1, "", ""});
   GateResult docs;
