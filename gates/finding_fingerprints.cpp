@@ -51,9 +51,7 @@ std::string sha256_hex(std::string_view text) {
   return hex;
 }
 
-std::string short_sha256(std::string_view text) {
-  return sha256_hex(text).substr(0, 16);
-}
+std::string short_sha256(std::string_view text) { return sha256_hex(text).substr(0, 16); }
 
 std::string collapse_whitespace(std::string_view text) {
   std::string out;
