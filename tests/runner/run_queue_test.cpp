@@ -147,6 +147,69 @@ TEST(RunQueue, IdempotencyKeyGivesBackTheSameItemNeverASecond) {
   EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_run_queue"), 3);
 }
 
+TEST(RunQueue, ClaimsOldestFirstAndAWorkerWhoseLeaseWasSweptCannotFinishTheItem) {
+  const std::string url = testing::fresh_database_url();
+  TempDir dir;
+  auto queue = open_run_queue(url);
+  QueueRequest request;
+  request.module_id = "lease-001";
+  request.module_path = dir.path().string();
+  const std::string first = queue->enqueue(request).item.id;
+  const std::string second = queue->enqueue(request).item.id;
+  const QueueWorker a{"worker-a", "host-a", 1};
+  const QueueWorker b{"worker-b", "host-b", 2};
+
+  const auto claimed = queue->claim(a, 30);
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(claimed->id, first);
+  EXPECT_EQ(claimed->status, "running");
+  EXPECT_EQ(claimed->attempts, 1);
+  EXPECT_EQ(queue->renew(*claimed, 30), LeaseState::held);
+  // Nothing expired yet: the sweep leaves it alone.
+  EXPECT_EQ(queue->sweep_expired().requeued, 0);
+
+  // Worker a falls silent past its lease: the sweep queues the item again.
+  testing::psql(url,
+                "UPDATE qgate_run_queue SET lease_expires_at = NOW() - interval '1 second' "
+                "WHERE id = '" +
+                    first + "'");
+  const SweepOutcome swept = queue->sweep_expired();
+  EXPECT_EQ(swept.requeued, 1);
+  EXPECT_EQ(swept.interrupted, 0);
+  EXPECT_EQ(queue->get(first)->status, "queued");
+  // Back, worker a learns that the item is no longer its own.
+  EXPECT_EQ(queue->renew(*claimed, 30), LeaseState::lost);
+  EXPECT_FALSE(queue->finish(*claimed, "finished", "", 0, ""));
+
+  // Worker b takes it (still the oldest), second attempt; a cancel reaches b.
+  const auto retried = queue->claim(b, 30);
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->id, first);
+  EXPECT_EQ(retried->attempts, 2);
+  EXPECT_EQ(retried->worker_id, "worker-b");
+  ASSERT_TRUE(queue->request_cancel(first));
+  EXPECT_EQ(queue->renew(*retried, 30), LeaseState::cancel_requested);
+  EXPECT_TRUE(queue->finish(*retried, "cancelled", "", 130, "cancelled while running"));
+  EXPECT_EQ(queue->get(first)->status, "cancelled");
+  // Worker a's stale claim still cannot touch it.
+  EXPECT_FALSE(queue->finish(*claimed, "finished", "", 0, ""));
+  EXPECT_EQ(queue->get(first)->status, "cancelled");
+
+  // Out of attempts, an expired item is interrupted.
+  const auto last = queue->claim(a, 30);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->id, second);
+  testing::psql(url,
+                "UPDATE qgate_run_queue SET lease_expires_at = NOW() - interval '1 second', "
+                "max_attempts = 1 WHERE id = '" +
+                    second + "'");
+  EXPECT_EQ(queue->sweep_expired().interrupted, 1);
+  EXPECT_EQ(queue->get(second)->status, "interrupted");
+  EXPECT_FALSE(queue->claim(b, 30));
+  EXPECT_EQ(queue->list({"interrupted", "", "", 10}).size(), 1u);
+  EXPECT_EQ(queue->list({"", "lease-001", "", 10}).size(), 2u);
+}
+
 TEST(RunQueue, RequestsWithBadIdsPathsOrOptionsAreRefusedBeforeTheDatabase) {
   const std::string url = testing::fresh_database_url();
   TempDir dir;
