@@ -189,6 +189,53 @@ std::string run_id_from_report(const fs::path& report) {
   return is_uuid(id) ? id : "";
 }
 
+// The children of process `parent` (from /proc), zombies included.
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> children;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat;
+    std::getline(in, stat);
+    // pid (comm) state ppid ...; comm may hold spaces and parentheses.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    long ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %ld", &state, &ppid) == 2 && ppid == parent) {
+      children.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+  }
+  return children;
+}
+
+// Kills and reaps whatever a run left behind. The worker is a child
+// subreaper, so a step's process that outlived its parent (a grandchild
+// ignoring SIGTERM when `qgate check` was killed, a daemon a step started)
+// is re-parented to the worker instead of to init, and can be found here.
+// Returns how many were killed.
+int kill_leftovers() {
+  int killed = 0;
+  const pid_t self = ::getpid();
+  for (int round = 0; round < 100; ++round) {
+    int status = 0;
+    while (::waitpid(-1, &status, WNOHANG) > 0) {
+    }
+    const std::vector<pid_t> children = children_of(self);
+    if (children.empty()) break;
+    for (pid_t pid : children) {
+      const pid_t group = ::getpgid(pid);
+      if (group > 0 && group != ::getpgrp()) ::kill(-group, SIGKILL);
+      ::kill(pid, SIGKILL);
+      ++killed;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return killed;
+}
+
 std::string seconds_text(Clock::duration duration) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.2f s", std::chrono::duration<double>(duration).count());
@@ -208,6 +255,7 @@ class Worker {
   }
 
   int run() {
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (!open_queue()) return g_stop_requests > 0 ? kExitPassed : kExitInternal;
     say("started (lease " + std::to_string(options_.lease_seconds) + " s)");
     int code = kExitPassed;
@@ -423,6 +471,9 @@ class Worker {
       message = tail_of(log, 2000);
     }
     child.reset();
+    if (const int left = kill_leftovers(); left > 0) {
+      say("killed " + std::to_string(left) + " process(es) that " + item.id + " left behind");
+    }
     fs::remove_all(scratch, ec);
 
     switch (ending) {

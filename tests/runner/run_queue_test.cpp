@@ -433,6 +433,43 @@ TEST(RunQueue, CancelOfARunningItemKillsItsStepsWithinASecond) {
   EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_runs"), 1);
 }
 
+TEST(RunQueue, CancelLeavesNoProcessEvenOfAStepThatIgnoresSigterm) {
+  const std::string url = testing::fresh_database_url();
+  migrate(url);
+  TempDir dir;
+  // The step and its child ignore SIGTERM: only SIGKILL ends them, and the
+  // child outlives the step's shell.
+  write_module(dir / "m", "cancel-003",
+               "trap \"\" TERM; sleep 60 & echo $! > child.pid; echo $$ > step.pid; wait");
+  const std::string item = enqueue(url, "cancel-003", dir / "m");
+  QgateProcess worker;
+  start_worker(worker, url, dir.path(), "worker", {"--poll", "0.2"});
+  ASSERT_TRUE(testing::wait_for_file(dir / "m/step.pid", 20)) << read_file(dir / "worker.err");
+  const int step = testing::read_pid(dir / "m/step.pid");
+  const int child = testing::read_pid(dir / "m/child.pid");
+  ASSERT_TRUE(testing::process_alive(child));
+
+  const auto asked = Clock::now();
+  ASSERT_EQ(run_command(qgate() + " queue cancel " + item + " --database-url '" + url + "'", "/")
+                .exit_code,
+            0);
+  while ((testing::process_alive(step) || testing::process_alive(child)) &&
+         seconds_since(asked) < 10) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const double killed_after = seconds_since(asked);
+  EXPECT_FALSE(testing::process_alive(step));
+  EXPECT_FALSE(testing::process_alive(child));
+  std::cerr << "steps ignoring SIGTERM gone " << killed_after << " s after the cancel\n";
+  // A renewal (0.5 s), SIGTERM, then SIGKILL a second later.
+  EXPECT_LT(killed_after, 2.5);
+  EXPECT_TRUE(wait_until(
+      url, "SELECT status = 'cancelled' FROM qgate_run_queue WHERE id = '" + item + "'", 5));
+  stop_worker(worker, dir.path(), "worker");
+  EXPECT_NE(read_file(dir / "worker.out").find("left behind"), std::string::npos)
+      << read_file(dir / "worker.out");
+}
+
 TEST(RunQueue, CancelOfAQueuedItemEndsItBeforeAnyWorkerTakesIt) {
   const std::string url = testing::fresh_database_url();
   TempDir dir;
