@@ -26,9 +26,11 @@ class PluginRunQueue final : public RunQueue {
 
   Enqueued enqueue(const QueueRequest& request) override {
     if (const std::string problem = validate_queue_request(request); !problem.empty()) {
-      throw StoreError("cannot enqueue: " + problem);
+      throw QueueRequestRejected(problem);
     }
-    return call<Enqueued>(postgres_plugin().queue_enqueue, request);
+    Enqueued enqueued = call<Enqueued>(postgres_plugin().queue_enqueue, request);
+    if (!enqueued.rejected.empty()) throw QueueRequestRejected(enqueued.rejected);
+    return enqueued;
   }
   std::optional<QueueItem> claim(const QueueWorker& worker, int lease_seconds) override {
     return call<std::optional<QueueItem>>(postgres_plugin().queue_claim, worker, lease_seconds);

@@ -57,6 +57,16 @@ struct QueueItem {
 struct Enqueued {
   QueueItem item;
   bool created = false;
+  // Why the request was refused ("" if it was not): a checkout that does not
+  // exist or is another module's, an idempotency key given for another run.
+  std::string rejected;
+};
+
+// Thrown by enqueue for a request that is wrong, not for a failing database
+// (an HTTP front end answers it with a 4xx, `qgate queue add` exits 2).
+class QueueRequestRejected : public StoreError {
+ public:
+  using StoreError::StoreError;
 };
 
 // Who claims: a worker process on a host.
@@ -92,7 +102,9 @@ class RunQueue {
  public:
   virtual ~RunQueue() = default;
   // Adds `request` to the queue, or returns the item its idempotency key
-  // already names; throws StoreError for a key used for another request.
+  // already names; throws QueueRequestRejected for a request that is invalid,
+  // names a checkout that is missing or another module's, or reuses a key
+  // given for another run, and StoreError when the database fails.
   virtual Enqueued enqueue(const QueueRequest& request) = 0;
   // Claims the oldest queued item for `worker` with a lease of
   // `lease_seconds`, counting an attempt; nullopt when none is queued.

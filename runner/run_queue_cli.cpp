@@ -139,7 +139,13 @@ std::optional<int> QueueCommands::run(std::ostream& out, std::ostream& err) {
   }
   auto queue = open_run_queue(database_url_);
   if (*add_) {
-    const Enqueued enqueued = queue->enqueue(request_);
+    Enqueued enqueued;
+    try {
+      enqueued = queue->enqueue(request_);
+    } catch (const QueueRequestRejected& rejected) {
+      err << "qgate queue add: " << rejected.what() << "\n";
+      return kExitUsage;
+    }
     out << enqueued.item.id << "\n";
     if (!enqueued.created) {
       err << "qgate queue add: idempotency key '" << request_.idempotency_key

@@ -105,7 +105,11 @@ class PgRunQueue {
     return attempt("cannot enqueue a run of " + request.module_id, Tries::within_budget,
                    [&](pqxx::connection& c, int) {
                      pqxx::work work(c);
-                     if (!request.checkout_id.empty()) check_checkout(work, request);
+                     Enqueued out;
+                     if (!request.checkout_id.empty()) {
+                       out.rejected = checkout_problem(work, request);
+                       if (!out.rejected.empty()) return out;
+                     }
                      const auto inserted = work.exec_params(
                          "INSERT INTO qgate_run_queue AS q (id, module_id, checkout_id, ref, "
                          "module_path, repository, options, max_attempts, idempotency_key) "
@@ -115,9 +119,9 @@ class PgRunQueue {
                          id, request.module_id, request.checkout_id, request.ref,
                          request.module_path, request.repository, request.options_json,
                          request.max_attempts, request.idempotency_key);
-                     Enqueued out;
                      if (!inserted.empty()) {
-                       out = {item_from(inserted[0]), true};
+                       out.item = item_from(inserted[0]);
+                       out.created = true;
                      } else {
                        const auto existing =
                            work.exec_params("SELECT " + item_columns() +
@@ -125,8 +129,9 @@ class PgRunQueue {
                                                 "(q.idempotency_key = $2 AND $2 <> '')",
                                             id, request.idempotency_key);
                        if (existing.empty()) throw StoreError("the queue item vanished on insert");
-                       out = {item_from(existing[0]), existing[0][0].as<std::string>() == id};
-                       if (!out.created) check_same_request(out.item, request);
+                       out.item = item_from(existing[0]);
+                       out.created = out.item.id == id;
+                       if (!out.created) out.rejected = key_problem(out.item, request);
                      }
                      work.commit();
                      return out;
@@ -304,28 +309,29 @@ class PgRunQueue {
   }
 
  private:
-  static void check_checkout(pqxx::work& work, const QueueRequest& request) {
+  // Returns why the request's checkout cannot be used ("" if it can).
+  static std::string checkout_problem(pqxx::work& work, const QueueRequest& request) {
     const auto rows = work.exec_params("SELECT module_id FROM module_checkouts WHERE id = $1::uuid",
                                        request.checkout_id);
-    if (rows.empty()) {
-      throw StoreError("checkout " + request.checkout_id + " is not in module_checkouts");
-    }
+    if (rows.empty()) return "checkout " + request.checkout_id + " is not in module_checkouts";
     if (rows[0][0].as<std::string>() != request.module_id) {
-      throw StoreError("checkout " + request.checkout_id + " is a checkout of module " +
-                       rows[0][0].as<std::string>() + ", not of " + request.module_id);
+      return "checkout " + request.checkout_id + " is a checkout of module " +
+             rows[0][0].as<std::string>() + ", not of " + request.module_id;
     }
+    return "";
   }
 
   // A key given again must name the same run: anything else is a client bug
-  // that would otherwise pass silently.
-  static void check_same_request(const QueueItem& item, const QueueRequest& request) {
+  // that would otherwise pass silently. Returns the problem ("" if none).
+  static std::string key_problem(const QueueItem& item, const QueueRequest& request) {
     if (item.module_id != request.module_id || item.checkout_id != request.checkout_id ||
         item.ref != request.ref || item.module_path != request.module_path ||
         item.repository != request.repository) {
-      throw StoreError("idempotency key '" + request.idempotency_key +
-                       "' was given before for another run (queue item " + item.id + " of module " +
-                       item.module_id + ")");
+      return "idempotency key '" + request.idempotency_key +
+             "' was given before for another run (queue item " + item.id + " of module " +
+             item.module_id + ")";
     }
+    return "";
   }
 
   // Whether `item` is, under the same claim, in `status` already: a retried

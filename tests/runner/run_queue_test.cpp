@@ -140,7 +140,7 @@ TEST(RunQueue, IdempotencyKeyGivesBackTheSameItemNeverASecond) {
       run_command(qgate() + " queue add --database-url '" + url + "' -m idem-002 --path " +
                       quoted(dir / "n") + " --idempotency-key order-17",
                   "/");
-  EXPECT_NE(clash.exit_code, 0);
+  EXPECT_EQ(clash.exit_code, 2) << clash.output;
   EXPECT_NE(clash.output.find("idempotency key 'order-17' was given before for another run"),
             std::string::npos)
       << clash.output;
@@ -235,7 +235,7 @@ TEST(RunQueue, RequestsWithBadIdsPathsOrOptionsAreRefusedBeforeTheDatabase) {
   const auto missing = run_command(base + "-m bad-001 --path " + quoted(dir / "m") +
                                        " --checkout 00000000-0000-4000-8000-000000000000",
                                    "/");
-  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_NE(missing.output.find("is not in module_checkouts"), std::string::npos) << missing.output;
   EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_run_queue"), 0);
 
