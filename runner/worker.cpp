@@ -236,6 +236,18 @@ int kill_leftovers() {
   return killed;
 }
 
+// The run id in "... kept in DIR/.qgate/spool/ID.jsonl ..." in `log`, "" if none.
+std::string run_id_from_spool_notice(const fs::path& log) {
+  const std::string text = tail_of(log, 4000);
+  const std::string marker = "/spool/";
+  for (auto at = text.rfind(marker); at != std::string::npos;
+       at = at == 0 ? std::string::npos : text.rfind(marker, at - 1)) {
+    const std::string id = text.substr(at + marker.size(), 36);
+    if (is_uuid(id) && text.compare(at + marker.size() + 36, 6, ".jsonl") == 0) return id;
+  }
+  return "";
+}
+
 std::string seconds_text(Clock::duration duration) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.2f s", std::chrono::duration<double>(duration).count());
@@ -461,7 +473,11 @@ class Worker {
       }
     }
 
-    const std::string run_id = run_id_from_report(report);
+    std::string run_id = run_id_from_report(report);
+    // No report when the database was away for the whole run: `qgate check`
+    // kept the results in its spool (recorded by the module's next run) and
+    // named the file, whose name is the run id.
+    if (run_id.empty()) run_id = run_id_from_spool_notice(log);
     const int exit_code =
         child->term_signal() != 0 ? 128 + child->term_signal() : child->exit_code();
     std::string message;

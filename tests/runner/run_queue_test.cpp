@@ -618,5 +618,47 @@ TEST(RunQueue, PostgresRestartedUnderLoadLosesNoItem) {
   EXPECT_NE(complaints.find("could not be reached"), std::string::npos) << complaints;
 }
 
+TEST(RunQueue, RunSpooledWhileTheDatabaseWasAwayKeepsItsRunIdOnTheItem) {
+  TempDir dir;
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
+  PrivateServer server(dir / "server");
+  std::string problem;
+  const std::string url = server.start(problem);
+  ASSERT_FALSE(url.empty()) << problem;
+  migrate(url);
+  write_module(dir / "m", "spool-001", "sleep 2; echo $$ > step.pid");
+  const std::string item = enqueue(url, "spool-001", dir / "m");
+  QgateProcess worker;
+  // The check gives the database up after a second and spools; the worker
+  // waits for it to record the item's end.
+  start_worker(worker, url, dir.path(), "worker", {"--lease", "30", "--poll", "0.2"},
+               {"QGATE_DB_RETRY_SECONDS=1"});
+  ASSERT_TRUE(wait_until(
+      url, "SELECT status = 'running' FROM qgate_run_queue WHERE id = '" + item + "'", 20));
+  ASSERT_EQ(server.stop(), 0);
+  ASSERT_TRUE(testing::wait_for_file(dir / "m/step.pid", 10));
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  ASSERT_FALSE(server.start(problem).empty()) << problem;
+  EXPECT_TRUE(wait_until(
+      url, "SELECT status = 'finished' FROM qgate_run_queue WHERE id = '" + item + "'", 40))
+      << read_file(dir / "worker.out") << read_file(dir / "worker.err");
+  stop_worker(worker, dir.path(), "worker");
+  EXPECT_EQ(item_field(url, item, "exit_code"), "3");
+  const std::string run_id = item_field(url, item, "coalesce(run_id::text, '')");
+  ASSERT_TRUE(is_uuid(run_id)) << item_field(url, item, "message");
+  EXPECT_TRUE(fs::exists(dir / ("m/.qgate/spool/" + run_id + ".jsonl")));
+  // Begun before the outage, its end is only in the spool so far.
+  EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_runs WHERE id = '" + run_id +
+                           "' AND status = 'passed'"),
+            0);
+  // The module's next run records the spooled one: the item's run id is real.
+  const auto next = run_command(qgate() + " check --ci --database-url '" + url + "'", dir / "m");
+  EXPECT_EQ(next.exit_code, 0) << next.output;
+  EXPECT_EQ(count(url, "SELECT count(*) FROM qgate_runs WHERE id = '" + run_id +
+                           "' AND status = 'passed'"),
+            1);
+}
+
 }  // namespace
 }  // namespace qgate
