@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -320,6 +321,72 @@ TEST(RunQueue, WorkersFlagForksThatManyWorkerProcessesThatDrainAndExit) {
             6);
   EXPECT_EQ(count(url, "SELECT count(DISTINCT worker_pid) FROM qgate_run_queue"), 3)
       << result.output;
+}
+
+// The living children of process `parent`.
+std::vector<int> children_of(int parent) {
+  std::vector<int> children;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = read_file(entry.path() / "stat");
+    const auto close = stat.rfind(')');
+    char state = 0;
+    int ppid = 0;
+    if (close != std::string::npos &&
+        std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == parent &&
+        state != 'Z') {
+      children.push_back(std::stoi(name));
+    }
+  }
+  return children;
+}
+
+// Waits up to `seconds` for process `parent` to have `n` children; returns them.
+std::vector<int> wait_for_children(int parent, std::size_t n, double seconds) {
+  const auto start = Clock::now();
+  auto children = children_of(parent);
+  while (children.size() != n && seconds_since(start) < seconds) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    children = children_of(parent);
+  }
+  return children;
+}
+
+TEST(RunQueue, SupervisorStartsAnotherWorkerWhenOneDiesAndStopsThemAllOnSigterm) {
+  const std::string url = testing::fresh_database_url();
+  migrate(url);
+  TempDir dir;
+  write_module(dir / "m", "super-001", "true");
+  QgateProcess supervisor;
+  start_worker(supervisor, url, dir.path(), "supervisor", {"--workers", "2", "--poll", "0.2"});
+  const auto first = wait_for_children(supervisor.pid, 2, 10);
+  ASSERT_EQ(first.size(), 2u) << read_file(dir / "supervisor.err");
+  kill(first[0], SIGKILL);
+  // A worker that dies young is started again after 5 s, not in a tight loop.
+  std::vector<int> now;
+  const auto killed = Clock::now();
+  while (seconds_since(killed) < 15) {
+    now = children_of(supervisor.pid);
+    if (now.size() == 2 && std::find(now.begin(), now.end(), first[0]) == now.end()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(now.size(), 2u) << read_file(dir / "supervisor.err");
+  EXPECT_EQ(std::find(now.begin(), now.end(), first[0]), now.end());
+  EXPECT_GE(seconds_since(killed), 4.5);
+  EXPECT_NE(read_file(dir / "supervisor.err").find("died (signal Killed); starting another"),
+            std::string::npos)
+      << read_file(dir / "supervisor.err");
+
+  // The workers, old and new, drain the queue.
+  std::vector<std::string> items;
+  for (int i = 0; i < 4; ++i) items.push_back(enqueue(url, "super-001", dir / "m"));
+  EXPECT_TRUE(wait_until(
+      url, "SELECT count(*) = 4 FROM qgate_run_queue WHERE status = 'finished' AND exit_code = 0",
+      30));
+  stop_worker(supervisor, dir.path(), "supervisor");
+  for (int pid : now) EXPECT_FALSE(testing::process_survives(pid, 2)) << pid;
 }
 
 // The step of the kill and cancel tests: it records its pid and that of a
