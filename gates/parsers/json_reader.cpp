@@ -10,6 +10,7 @@
 
 #include "gates/parsers/json_skip_filter.hpp"
 #include "gates/parsers/report.hpp"
+#include "gates/parsers/stream_block.hpp"
 
 namespace qgate {
 namespace {
@@ -47,10 +48,11 @@ class ChunkedFile {
 
   // Reads up to one chunk into `into`; returns the number of bytes read.
   std::size_t read(std::string& into) {
-    into.resize(kChunk);
-    const std::size_t got = std::fread(into.data(), 1, kChunk, handle_.get());
+    const std::size_t chunk = stream_block_size(kChunk);
+    into.resize(chunk);
+    const std::size_t got = std::fread(into.data(), 1, chunk, handle_.get());
     into.resize(got);
-    if (got < kChunk) {
+    if (got < chunk) {
       if (std::ferror(handle_.get())) throw ReportError(path_, "read error");
       eof_ = true;
     }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "gates/parsers/report.hpp"
+#include "gates/parsers/stream_block.hpp"
 
 namespace qgate {
 namespace {
@@ -16,7 +17,7 @@ constexpr std::size_t kMaxLineLength = 16 << 20;
 }  // namespace
 
 LineReader::LineReader(const std::filesystem::path& file)
-    : file_(file), in_(file, std::ios::binary), buffer_(kBufferSize) {
+    : file_(file), in_(file, std::ios::binary), buffer_(stream_block_size(kBufferSize)) {
   if (!in_) throw ReportError(file, std::string("cannot be read: ") + std::strerror(errno));
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "gates/parsers/report.hpp"
+#include "gates/parsers/stream_block.hpp"
 
 // The file is read in blocks into a window. Every '<' outside a comment,
 // CDATA section, processing instruction or DOCTYPE starts a tag (XML allows no
@@ -31,7 +32,7 @@ bool ends_name(char c) { return std::strchr(" \t\r\n/>", c) != nullptr; }
 // The window of text read so far, from file offset `base` on.
 class XmlStream::Scanner {
  public:
-  explicit Scanner(const std::filesystem::path& file) : in_(file, std::ios::binary) {
+  explicit Scanner(const std::filesystem::path& file) : file_(file), in_(file, std::ios::binary) {
     if (!in_) throw ReportError(file, std::string("cannot be read: ") + std::strerror(errno));
   }
 
@@ -50,16 +51,18 @@ class XmlStream::Scanner {
       b -= keep;
     }
     const std::size_t size = window_.size();
-    window_.resize(size + kBlockSize);
-    in_.read(window_.data() + size, static_cast<std::streamsize>(kBlockSize));
+    const std::size_t block = stream_block_size(kBlockSize);
+    window_.resize(size + block);
+    in_.read(window_.data() + size, static_cast<std::streamsize>(block));
     const auto got = static_cast<std::size_t>(in_.gcount());
     window_.resize(size + got);
-    if (in_.bad()) throw std::runtime_error("read error");
-    if (got < kBlockSize) end_of_file_ = true;
+    if (in_.bad()) throw ReportError(file_, "read error");
+    if (got < block) end_of_file_ = true;
     return got > 0;
   }
 
  private:
+  std::filesystem::path file_;
   std::ifstream in_;
   std::string window_;
   std::size_t base_ = 0;

@@ -56,7 +56,6 @@ class XmlStream {
   std::unique_ptr<XmlReport> skeleton_;
   pugi::xml_document piece_;            // the element being handled
   std::size_t piece_offset_ = 0;        // its offset in the file
-  const char* piece_buffer_ = nullptr;  // the buffer it was parsed from
 };
 
 }  // namespace qgate
