@@ -60,6 +60,7 @@ class ChunkedFile {
   }
 
   bool refill() {
+    if (!problem_.empty()) throw ReportError(path_, "invalid JSON at " + problem_);
     pos_ = 0;
     buffer_.clear();
     // A chunk can be all skipped value: read on until the parser has input.
@@ -68,8 +69,13 @@ class ChunkedFile {
         read(buffer_);
       } else {
         read(raw_);
-        const std::string problem = filter_->feed(raw_.data(), raw_.size(), buffer_);
-        if (!problem.empty()) throw ReportError(path_, "invalid JSON at " + problem);
+        problem_ = filter_->feed(raw_.data(), raw_.size(), buffer_);
+        if (!problem_.empty()) {
+          // The parser reads what came before the bad bracket first: an
+          // error there is the first of the file, and is the one reported.
+          if (buffer_.empty()) throw ReportError(path_, "invalid JSON at " + problem_);
+          break;
+        }
       }
     }
     return !buffer_.empty();
@@ -82,6 +88,7 @@ class ChunkedFile {
   std::string buffer_;
   std::size_t pos_ = 0;
   bool eof_ = false;
+  std::string problem_;  // a bracket mismatch the filter found in a skipped value
 };
 
 // An input iterator over a ChunkedFile; a default-constructed one is the end.

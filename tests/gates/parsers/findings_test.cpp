@@ -310,6 +310,23 @@ TEST(SarifParser, NamesTheFileAndLineOfATruncatedLog) {
   }
 }
 
+TEST(SarifParser, ReportsTheFirstErrorOfALogWhoseSkippedValueIsMalformedToo) {
+  // Found by fuzz/json_reports_fuzzer: the filter that skips code flows saw
+  // the bad bracket of line 4 before the parser saw the error of line 3, and
+  // which of them was reported depended on the size of the chunks read.
+  TempDir dir;
+  const auto file = testing::write_in(dir, "two-errors.sarif",
+                                      "{\"version\": \"2.1.0\",\n \"runs\": [\n {{\n"
+                                      " \"codeFlows\": [}]}]}\n");
+  expect_report_error(parse_sarif, file,
+                      "invalid JSON at line 3, column 3: syntax error while parsing object key - "
+                      "unexpected '{'; expected string literal");
+  // A bad bracket alone is still found, at its line.
+  const auto alone = testing::write_in(
+      dir, "bracket.sarif", "{\"version\": \"2.1.0\",\n \"runs\": [{\n \"codeFlows\": [}]}]}\n");
+  expect_report_error(parse_sarif, alone, "invalid JSON at line 3: '}' closes '['");
+}
+
 TEST(SarifParser, RejectsWhatIsNotSarif210) {
   TempDir dir;
   expect_report_error(parse_sarif, testing::write_in(dir, "empty.sarif", ""), "is empty");
