@@ -30,6 +30,7 @@ CoverageReport CoverageFiles::finish(std::string format) && {
 }
 
 void count_line_hits(FileCoverage& file) {
+  file.line_hits.shrink_to_fit();
   file.lines_total = static_cast<std::int64_t>(file.line_hits.size());
   file.lines_covered = 0;
   for (const auto& [line, hits] : file.line_hits) {

@@ -34,12 +34,8 @@ class CoverageFiles {
 };
 
 // Returns the hit count of `line` in `hits` and whether it is new (then 0).
-// Cheap when lines come in ascending order, as every tool writes them.
-inline std::pair<std::int64_t&, bool> line_entry(std::map<int, std::int64_t>& hits, int line) {
-  if (hits.empty() || hits.rbegin()->first < line)
-    return {hits.emplace_hint(hits.end(), line, 0)->second, true};
-  const auto [it, added] = hits.try_emplace(line, 0);
-  return {it->second, added};
+inline std::pair<std::int64_t&, bool> line_entry(LineHits& hits, int line) {
+  return hits.entry(line);
 }
 
 // Sets lines_total and lines_covered of `file` from its line_hits.

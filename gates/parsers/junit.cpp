@@ -227,22 +227,28 @@ double JunitReader::read_suite(pugi::xml_node suite, const std::string& suite_na
       const std::string name = tag == "testsuite" ? child.attribute("name").value() : suite_name;
       parts_time += read_suite(child, name, depth + 1);
     } else if (tag == "testcase") {
-      const auto index = child.attribute(XmlStream::kIndexAttribute).as_ullong(cases_.size());
-      if (index >= cases_.size() || placement_[index] != Placement::unplaced)
+      // A placeholder for `count` cases in a row.
+      const auto first = child.attribute(XmlStream::kIndexAttribute).as_ullong(cases_.size());
+      const auto count = child.attribute(XmlStream::kCountAttribute).as_ullong(0);
+      if (first >= cases_.size() || count > cases_.size() - first)
         throw ReportError(xml_.file(), xml_.where(child) + ": <testcase> out of place");
-      TestCase& test = cases_[index];
-      test.suite = suite_name;
-      parts_time += test.time_s;
-      if (previous_is_case && continues_previous(cases_[placed.back()], test)) {
-        TestCase& previous = cases_[placed.back()];
-        if (!test.details.empty()) previous.details += "\n\n" + test.details;
-        previous.time_s += test.time_s;
-        placement_[index] = Placement::merged;
-      } else {
-        placement_[index] = Placement::placed;
-        placed.push_back(index);
+      for (std::size_t index = first; index < first + count; ++index) {
+        if (placement_[index] != Placement::unplaced)
+          throw ReportError(xml_.file(), xml_.where(child) + ": <testcase> out of place");
+        TestCase& test = cases_[index];
+        test.suite = suite_name;
+        parts_time += test.time_s;
+        if (previous_is_case && continues_previous(cases_[placed.back()], test)) {
+          TestCase& previous = cases_[placed.back()];
+          if (!test.details.empty()) previous.details += "\n\n" + test.details;
+          previous.time_s += test.time_s;
+          placement_[index] = Placement::merged;
+        } else {
+          placement_[index] = Placement::placed;
+          placed.push_back(index);
+        }
+        previous_is_case = true;
       }
-      previous_is_case = true;
     }
   }
   if (!has_nested_suites) settle_todo_cases(suite, placed);

@@ -2,12 +2,15 @@
 // What the gates read from the report files of real tools: test results,
 // coverage, findings, dependency audits and benchmark figures. Each format has
 // its own parser (gates/parsers/<format>.cpp) returning one of these.
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runner/result.hpp"
@@ -48,6 +51,69 @@ struct TestReport {
   std::vector<TestCase> cases;
 };
 
+// Hit counts by line number, in ascending line order: a map kept as one
+// sorted array, as coverage reports of millions of lines would need four
+// times the memory in tree nodes. Lines come in ascending order from every
+// tool, which appends; another line is inserted in place.
+class LineHits {
+ public:
+  using value_type = std::pair<int, std::int64_t>;  // line, hits
+  using const_iterator = std::vector<value_type>::const_iterator;
+  using iterator = const_iterator;
+
+  LineHits() = default;
+  LineHits(std::initializer_list<value_type> lines) {
+    for (const auto& [line, hits] : lines) entry(line).first = hits;
+  }
+
+  const_iterator begin() const { return lines_.begin(); }
+  const_iterator end() const { return lines_.end(); }
+  std::size_t size() const { return lines_.size(); }
+  bool empty() const { return lines_.empty(); }
+
+  // The first line not before `line`, and the first after it.
+  const_iterator lower_bound(int line) const {
+    return std::lower_bound(lines_.begin(), lines_.end(), line,
+                            [](const value_type& entry, int l) { return entry.first < l; });
+  }
+  const_iterator upper_bound(int line) const {
+    return std::upper_bound(lines_.begin(), lines_.end(), line,
+                            [](int l, const value_type& entry) { return l < entry.first; });
+  }
+  // Returns the entry of `line`, or end().
+  const_iterator find(int line) const {
+    const auto it = lower_bound(line);
+    return it != end() && it->first == line ? it : end();
+  }
+  std::size_t count(int line) const { return find(line) == end() ? 0 : 1; }
+  bool contains(int line) const { return find(line) != end(); }
+  // Returns the hits of `line`; throws std::out_of_range if it has none.
+  std::int64_t at(int line) const {
+    const auto it = find(line);
+    if (it == end()) throw std::out_of_range("no hits for line " + std::to_string(line));
+    return it->second;
+  }
+
+  // Returns the hit count of `line` to update, and whether it was added (as 0).
+  std::pair<std::int64_t&, bool> entry(int line) {
+    if (lines_.empty() || lines_.back().first < line) {
+      lines_.emplace_back(line, 0);
+      return {lines_.back().second, true};
+    }
+    const auto at_or_after = lower_bound(line) - lines_.begin();
+    const auto it = lines_.begin() + at_or_after;
+    if (it != lines_.end() && it->first == line) return {it->second, false};
+    return {lines_.emplace(it, line, 0)->second, true};
+  }
+  // Gives back the room kept for growth, once the lines are all read.
+  void shrink_to_fit() { lines_.shrink_to_fit(); }
+
+  friend bool operator==(const LineHits&, const LineHits&) = default;
+
+ private:
+  std::vector<value_type> lines_;
+};
+
 // Coverage of one source file.
 struct FileCoverage {
   std::string path;  // as the tool wrote it
@@ -55,7 +121,7 @@ struct FileCoverage {
   std::int64_t lines_covered = 0;
   std::int64_t branches_total = 0;  // 0 when the tool gives no branch data
   std::int64_t branches_covered = 0;
-  std::map<int, std::int64_t> line_hits;  // line number -> hit count, for patch coverage
+  LineHits line_hits;  // line number -> hit count, for patch coverage
 };
 
 // A coverage report.

@@ -13,8 +13,8 @@
 // raw '<' in text or attribute values), so finding the elements to cut out
 // needs no more than that: the pieces and the skeleton are then parsed by
 // pugixml, which checks everything else. The skeleton keeps the file's line
-// breaks (a placeholder is followed by as many newlines as its element held),
-// so its line numbers are the file's.
+// breaks (a placeholder is followed by as many newlines as its elements and
+// the blanks between them held), so its line numbers are the file's.
 
 namespace qgate {
 namespace {
@@ -135,6 +135,22 @@ void XmlStream::read(const ElementHandler& handle) {
                                  "> element that starts at line " + std::to_string(start_line));
   };
 
+  // The elements cut out since the last other text: one placeholder stands
+  // for all of them, so that the skeleton of a report of a million test cases
+  // is not a million nodes.
+  struct Run {
+    std::size_t first = 0;
+    std::size_t count = 0;
+    std::size_t newlines = 0;  // the line breaks of the elements and between them
+  } run;
+  const auto end_run = [&] {
+    if (run.count == 0) return;
+    skeleton += open + " " + kIndexAttribute + "=\"" + std::to_string(run.first) + "\" " +
+                kCountAttribute + "=\"" + std::to_string(run.count) + "\"/>";
+    skeleton.append(run.newlines, '\n');
+    run = Run{};
+  };
+
   scanner.more(0, done, i);
   for (;;) {
     std::string_view text = scanner.text();
@@ -214,11 +230,17 @@ void XmlStream::read(const ElementHandler& handle) {
     }
 
     text = scanner.text();
-    skeleton.append(text.substr(done, lt - done));
+    const std::string_view gap = text.substr(done, lt - done);
     piece.assign(text.substr(lt, end - lt));
     const auto newlines = static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n'));
-    skeleton += open + " " + kIndexAttribute + "=\"" + std::to_string(count) + "\"/>";
-    skeleton.append(newlines, '\n');
+    if (run.count > 0 && gap.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+      ++run.count;
+      run.newlines += static_cast<std::size_t>(std::count(gap.begin(), gap.end(), '\n')) + newlines;
+    } else {
+      end_run();
+      skeleton.append(gap);
+      run = Run{count, 1, newlines};
+    }
 
     piece_offset_ = scanner.base() + lt;
     const pugi::xml_parse_result result =
@@ -233,6 +255,7 @@ void XmlStream::read(const ElementHandler& handle) {
     piece_.reset();
     done = i = end;
   }
+  end_run();
   skeleton.append(scanner.text().substr(done));
   skeleton_ = std::make_unique<XmlReport>(file_, std::move(skeleton), options_);
 }

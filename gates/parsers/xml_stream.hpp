@@ -17,13 +17,16 @@
 namespace qgate {
 
 // One XML file read as a stream of elements named `element`, plus the
-// skeleton that is left: the document with each such element replaced by an
-// empty one of the same name that carries its number in an attribute.
+// skeleton that is left: the document with each run of such elements
+// (separated by nothing but blanks) replaced by one empty element of the same
+// name that carries their numbers in attributes.
 class XmlStream {
  public:
-  // The attribute of a placeholder in the skeleton: the element's number,
-  // counted from 0 in document order.
+  // The attributes of a placeholder in the skeleton: the number of the first
+  // element it stands for, counted from 0 in document order, and how many
+  // elements it stands for.
   static constexpr const char* kIndexAttribute = "qgate-index";
+  static constexpr const char* kCountAttribute = "qgate-count";
   // Called with each cut-out element and its number.
   using ElementHandler = std::function<void(pugi::xml_node element, std::size_t index)>;
 
@@ -54,8 +57,8 @@ class XmlStream {
   std::string element_;
   unsigned options_;
   std::unique_ptr<XmlReport> skeleton_;
-  pugi::xml_document piece_;            // the element being handled
-  std::size_t piece_offset_ = 0;        // its offset in the file
+  pugi::xml_document piece_;      // the element being handled
+  std::size_t piece_offset_ = 0;  // its offset in the file
 };
 
 }  // namespace qgate

@@ -16,7 +16,7 @@ using testing::read_file;
 using testing::TempDir;
 using testing::write_file;
 using Parser = std::function<CoverageReport(const std::filesystem::path&)>;
-using Hits = std::map<int, std::int64_t>;
+using Hits = LineHits;
 
 std::filesystem::path fixture(const std::string& name) {
   return testing::source_dir() / "tests/fixtures/coverage" / name;

@@ -294,6 +294,18 @@ TEST(JunitParser, RejectsATimeThatIsNotANumberNamingItsLine) {
   expect_report_error(dir / "time.xml", "line 3: time \"soon\" of <testcase> is not a number");
 }
 
+TEST(JunitParser, NamesTheRightLineAfterRunsOfTestCases) {
+  // Adjacent cases stand as one placeholder in the skeleton the stream
+  // leaves; the lines after them must still be the file's.
+  TempDir dir;
+  write_file(dir / "lines.xml",
+             "<testsuites>\n  <testsuite name='s'>\n    <testcase name='a'/>\n"
+             "    <testcase name='b'>\n      <failure>x\ny</failure>\n    </testcase>\n"
+             "    <testcase name='c'/>\n  </testsuite>\n  <testsuite name='t' time='soon'>\n"
+             "  </testsuite>\n</testsuites>\n");
+  expect_report_error(dir / "lines.xml", "line 10: time \"soon\" of <testsuite>");
+}
+
 TEST(JunitParser, RejectsATestCaseWithoutName) {
   TempDir dir;
   write_file(dir / "noname.xml", "<testsuite>\n  <testcase classname='x'/>\n</testsuite>\n");
