@@ -111,11 +111,13 @@ CoverageReport CoberturaReader::finish() && {
   for (FileCoverage& file : files_.files()) {
     count_line_hits(file);
     for (const auto& [line, found] : branches_[file.path]) {
-      file.branches_covered += found.first;
-      file.branches_total += found.second;
+      if (!add_count(file.branches_covered, found.first) ||
+          !add_count(file.branches_total, found.second))
+        throw ReportError(xml_.file(), "the branch counts of " + file.path +
+                                           " add up to more than a 64-bit number");
     }
   }
-  return std::move(files_).finish("cobertura");
+  return std::move(files_).finish(xml_.file(), "cobertura");
 }
 
 }  // namespace

@@ -16,14 +16,17 @@ std::size_t CoverageFiles::index_of(std::string_view path) {
   return it->second;
 }
 
-CoverageReport CoverageFiles::finish(std::string format) && {
+CoverageReport CoverageFiles::finish(const std::filesystem::path& file, std::string format) && {
   CoverageReport report;
   report.format = std::move(format);
-  for (const FileCoverage& file : files_) {
-    report.lines_total += file.lines_total;
-    report.lines_covered += file.lines_covered;
-    report.branches_total += file.branches_total;
-    report.branches_covered += file.branches_covered;
+  for (const FileCoverage& covered : files_) {
+    if (!add_count(report.lines_total, covered.lines_total) ||
+        !add_count(report.lines_covered, covered.lines_covered) ||
+        !add_count(report.branches_total, covered.branches_total) ||
+        !add_count(report.branches_covered, covered.branches_covered))
+      throw ReportError(file,
+                        "the counts of the report add up to more than a 64-bit number: "
+                        "not a real coverage report");
   }
   report.files = std::move(files_);
   return report;

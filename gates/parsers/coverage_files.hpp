@@ -3,6 +3,7 @@
 // names them, and number parsing. Not part of their interface.
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
@@ -25,8 +26,9 @@ class CoverageFiles {
   // Returns the files so far, to finish each one.
   std::vector<FileCoverage>& files() { return files_; }
   // Returns the report in `format` with the files, and totals summed over
-  // them.
-  CoverageReport finish(std::string format) &&;
+  // them; throws ReportError naming `file` if a total does not fit in 64 bits
+  // (only a forged report has such counts).
+  CoverageReport finish(const std::filesystem::path& file, std::string format) &&;
 
  private:
   std::vector<FileCoverage> files_;
@@ -36,6 +38,15 @@ class CoverageFiles {
 // Returns the hit count of `line` in `hits` and whether it is new (then 0).
 inline std::pair<std::int64_t&, bool> line_entry(LineHits& hits, int line) {
   return hits.entry(line);
+}
+
+// Adds `value` to `total`; returns false, leaving `total` as it was, if the
+// sum does not fit.
+inline bool add_count(std::int64_t& total, std::int64_t value) {
+  std::int64_t sum = 0;
+  if (__builtin_add_overflow(total, value, &sum)) return false;
+  total = sum;
+  return true;
 }
 
 // Sets lines_total and lines_covered of `file` from its line_hits.

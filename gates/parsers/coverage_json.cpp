@@ -148,7 +148,7 @@ class CoveragePyHandler : public nlohmann::json_sax<json> {
     if (!saw_files_)
       throw ReportError(file_,
                         "no \"files\" object at the top level: not a coverage.py JSON report");
-    return std::move(files_).finish("coverage-py-json");
+    return std::move(files_).finish(file_, "coverage-py-json");
   }
 
  private:

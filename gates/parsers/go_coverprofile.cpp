@@ -146,15 +146,17 @@ CoverageReport CoverprofileReader::read() {
           block.count = std::numeric_limits<std::int64_t>::max();
         }
       }
-      file.lines_total += block.statements;
-      if (block.count > 0) file.lines_covered += block.statements;
+      if (!add_count(file.lines_total, block.statements) ||
+          (block.count > 0 && !add_count(file.lines_covered, block.statements)))
+        throw ReportError(reader_.file(), "the statement counts of " + file.path +
+                                              " add up to more than a 64-bit number");
       for (int number = where[0]; number <= where[2]; ++number) {
         auto [hits, added] = line_entry(file.line_hits, number);
         hits = added ? block.count : std::max(hits, block.count);
       }
     }
   }
-  return std::move(files_).finish("go-coverprofile");
+  return std::move(files_).finish(reader_.file(), "go-coverprofile");
 }
 
 }  // namespace

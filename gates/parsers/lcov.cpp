@@ -176,7 +176,7 @@ CoverageReport LcovReader::read() {
       if (taken > 0) ++files[i].branches_covered;
     }
   }
-  return std::move(files_).finish("lcov");
+  return std::move(files_).finish(reader_.file(), "lcov");
 }
 
 }  // namespace

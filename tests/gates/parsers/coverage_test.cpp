@@ -467,6 +467,39 @@ TEST(GoCoverprofileParser, RejectsMalformedProfilesNamingTheLine) {
   expect_report_error(parse_go_coverprofile, dir / "empty.out", "the file is empty");
 }
 
+TEST(GoCoverprofileParser, RejectsStatementCountsThatOverflow) {
+  // Undefined behaviour before (signed overflow), seen with the fuzz build:
+  // counts that add up past 64 bits, in one file or over the report.
+  TempDir dir;
+  const std::string big = "9223372036854775807";
+  write_file(dir / "one.out",
+             "mode: set\na.go:1.1,1.2 " + big + " 1\na.go:2.1,2.2 " + big + " 1\n");
+  expect_report_error(parse_go_coverprofile, dir / "one.out",
+                      "the statement counts of a.go add up to more than a 64-bit number");
+  write_file(dir / "two.out",
+             "mode: set\na.go:1.1,1.2 " + big + " 1\nb.go:2.1,2.2 " + big + " 1\n");
+  expect_report_error(parse_go_coverprofile, dir / "two.out",
+                      "the counts of the report add up to more than a 64-bit number: not a real "
+                      "coverage report");
+}
+
+TEST(CoberturaParser, RejectsBranchCountsThatOverflow) {
+  TempDir dir;
+  const std::string line =
+      "<line number='%' hits='1' branch='true' condition-coverage='50% (1/9223372036854775807)'/>";
+  std::string lines;
+  for (const char* number : {"1", "2"}) {
+    std::string one = line;
+    one.replace(one.find('%'), 1, number);
+    lines += one;
+  }
+  write_file(dir / "branches.xml",
+             "<coverage line-rate='1'><packages><package><classes><class filename='a.c'><lines>" +
+                 lines + "</lines></class></classes></package></packages></coverage>\n");
+  expect_report_error(parse_cobertura, dir / "branches.xml",
+                      "the branch counts of a.c add up to more than a 64-bit number");
+}
+
 TEST(GoCoverprofileParser, RejectsEveryTruncationThatCutsALine) {
   TempDir dir;
   const std::string text = read_file(fixture("go-count.out"));
