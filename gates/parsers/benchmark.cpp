@@ -141,9 +141,12 @@ void add_row(const std::filesystem::path& file, const json& row, const std::stri
   if (!aggregate) {
     result.samples_ns.push_back(real * scale);
     if (cpu) bench.cpu_ns.push_back(*cpu * scale);
-    result.iterations =
-        std::max(result.iterations,
-                 static_cast<std::int64_t>(number(file, row, "iterations", where).value_or(0)));
+    const double iterations = number(file, row, "iterations", where).value_or(0);
+    // Checked before the conversion, which is undefined out of range.
+    if (!(iterations >= 0 && iterations < 9.2e18))
+      throw ReportError(file, where + ".iterations is " + json(iterations).dump() +
+                                  ", not a number of iterations");
+    result.iterations = std::max(result.iterations, static_cast<std::int64_t>(iterations));
     for (const auto& [key, value] : row.items()) {
       if (value.is_number() && is_counter(key)) bench.counters[key].push_back(value.get<double>());
     }

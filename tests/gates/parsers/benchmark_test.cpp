@@ -218,6 +218,22 @@ TEST(GoogleBenchmarkParser, RejectsMalformedAndTruncatedReports) {
   expect_report_error(parse_google_benchmark, fixture("hyperfine.json"), "no \"benchmarks\" array");
 }
 
+TEST(GoogleBenchmarkParser, RejectsAnIterationCountNoCounterHolds) {
+  // Undefined behaviour before (a double out of range converted to an
+  // integer), seen with the sanitizer build of fuzz/json_reports_fuzzer.
+  TempDir dir;
+  for (const char* iterations : {"1e300", "-1"}) {
+    SCOPED_TRACE(iterations);
+    expect_report_error(parse_google_benchmark,
+                        write_in(dir, "iterations.json",
+                                 std::string(R"({"benchmarks": [{"name": "a", "iterations": )") +
+                                     iterations + R"(, "real_time": 1, "time_unit": "ns"}]})"),
+                        std::string("benchmarks[0].iterations is ") +
+                            (iterations[0] == '1' ? "1e+300" : "-1.0") +
+                            ", not a number of iterations");
+  }
+}
+
 TEST(GoogleBenchmarkParser, DetectsGoogleBenchmarkAndNothingElse) {
   for (const char* name : {"google-benchmark.json", "google-benchmark-repetitions.json",
                            "google-benchmark-aggregates-only.json"}) {
