@@ -34,7 +34,8 @@ std::chrono::milliseconds duration_or(const nlohmann::json& value, std::chrono::
 }
 
 std::string scalar_text(const nlohmann::json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
+  return value.is_string() ? value.get<std::string>()
+                           : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Checks the checklist for what the schema cannot say well: misspelt and

@@ -253,8 +253,12 @@ std::optional<Diagnostic> explain(const LocatedJson& document, const nlohmann::j
   }
   if (text == "Failed to match regex specified by 'pattern' constraint." && value != nullptr &&
       sub != nullptr && sub->contains("pattern")) {
-    return document.at_value(pointer, where + ": '" + value->dump() + "' does not match " +
-                                          sub->at("pattern").get<std::string>());
+    // A YAML string need not be UTF-8: shown with U+FFFD for its bad bytes,
+    // as dump() would otherwise throw.
+    return document.at_value(
+        pointer, where + ": '" +
+                     value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                     "' does not match " + sub->at("pattern").get<std::string>());
   }
   return document.at_value(pointer, where + ": " + text);
 }

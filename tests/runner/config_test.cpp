@@ -300,6 +300,18 @@ TEST(Config, SkipsSchemaValidationOnlyForTheFileItValidated) {
   }
 }
 
+TEST(ConfigErrors, AStepNameThatIsNotUtf8IsAnErrorAtItsPlace) {
+  // Found by fuzz/config_fuzzer: the message quoting the name threw
+  // nlohmann's type_error (invalid UTF-8) instead of being a ConfigError.
+  const auto errors = errors_of(
+      "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+      "      - {name: \"cte\xfft\", run: \"true\"}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 5);
+  EXPECT_NE(errors[0].message.find("'\"cte\xEF\xBF\xBDt\"' does not match"), std::string::npos)
+      << errors[0].message;
+}
+
 TEST(ConfigErrors, FormatsAsFileLineColumn) {
   const Diagnostic d{"a/b.yaml", 3, 7, "unknown key 'x'"};
   EXPECT_EQ(format_diagnostic(d), "a/b.yaml:3:7: error: unknown key 'x'");
