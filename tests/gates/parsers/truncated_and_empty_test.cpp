@@ -55,6 +55,15 @@ const std::vector<FormatCase>& format_cases() {
       {"hyperfine", "benchmark/hyperfine.json", "is empty",
        "invalid JSON at line 24, column 6: syntax error while parsing value - unexpected end of "
        "input"},
+      {"k6", "benchmark/k6-summary-export.json", "is empty",
+       "invalid JSON at line 63, column 11: syntax error while parsing object key - invalid "
+       "string: missing closing quote"},
+      {"osv-scanner", "audit/osv-scanner-clean.json", "is empty",
+       "invalid JSON at line 4, column 17: syntax error while parsing value - unexpected end of "
+       "input"},
+      {"pip-audit", "audit/pip-audit-clean.json", "is empty",
+       "invalid JSON at line 1, column 941: syntax error while parsing value - unexpected end of "
+       "input"},
   };
   return cases;
 }
