@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -297,6 +298,38 @@ Diagnostic LocatedJson::at_key(const std::string& pointer, std::string message) 
   return at_value(pointer, std::move(message));
 }
 
+namespace {
+
+// Returns the offset of the first byte of `text` that does not belong to a
+// well-formed UTF-8 sequence, or npos. The schema checks count characters in
+// UTF-8 and read out of bounds on anything else, so it is refused first.
+std::size_t first_invalid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    if (c < 0x80) {
+      length = 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+    } else {
+      return i;
+    }
+    if (i + length > text.size()) return i;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
+    }
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 LocatedJson load_located_yaml(const std::string& path) {
   LocatedJson out;
   out.file = path;
@@ -311,6 +344,18 @@ LocatedJson load_located_yaml(const std::string& path) {
   std::uint64_t hash = 14695981039346656037ULL;
   for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ULL;
   out.content_hash = hash;
+  if (const std::size_t bad = first_invalid_utf8(bytes); bad != std::string_view::npos) {
+    const std::string before = bytes.substr(0, bad);
+    const auto line = static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1;
+    const std::size_t line_start = before.rfind('\n');
+    const auto column =
+        static_cast<int>(bad - (line_start == std::string::npos ? 0 : line_start + 1)) + 1;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(bytes[bad]));
+    throw ConfigError({Diagnostic{path, line, column,
+                                  std::string("not UTF-8 text: byte ") + hex +
+                                      " does not start or continue a UTF-8 character"}});
+  }
   YAML::Node root;
   try {
     root = YAML::Load(bytes);
