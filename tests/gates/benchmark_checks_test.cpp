@@ -145,16 +145,16 @@ TEST(BenchmarkRegression, TenTimesSlowerFailsAgainstTheBaselineRun) {
 }
 
 TEST(BenchmarkRegression, TheSameCommandSlowerOnlyWithinItsNoiseIsNoRegression) {
-  // A command whose runs take 10 or 200 ms in a set order: 4 + 2 in the
-  // first hyperfine run (mean about 73 ms), 2 + 4 in the second (about 137
-  // ms, some 86 % slower). That is far beyond the 10 % tolerance, but with a
-  // spread of about 100 ms over 6 runs each it is within the noise (t about
-  // 1.1 against 2.2), and stays so when a loaded machine adds tens of
-  // milliseconds to the runs of one side.
+  // A command whose runs take 10 or 400 ms in a set order: 4 + 2 in the
+  // first hyperfine run (mean about 140 ms), 2 + 4 in the second (about 270
+  // ms, some 93 % slower). That is far beyond the 10 % tolerance, but with a
+  // spread of about 200 ms over 6 runs each it is within the noise (t about
+  // 1.1 against 2.2), and stays so when a loaded machine adds up to a hundred
+  // milliseconds to every run of one side (t about 2.0).
   TempDir dir;
   write_file(dir / "durations",
-             "0.01\n0.2\n0.01\n0.01\n0.2\n0.01\n"
-             "0.2\n0.01\n0.2\n0.2\n0.01\n0.2\n");
+             "0.01\n0.4\n0.01\n0.01\n0.4\n0.01\n"
+             "0.4\n0.01\n0.4\n0.4\n0.01\n0.4\n");
   write_file(dir / "n", "0\n");
   write_file(dir / "step.sh",
              "n=$(cat n); echo $((n + 1)) > n; sleep \"$(sed -n \"$((n + 1))p\" durations)\"\n");
