@@ -303,6 +303,7 @@ nlohmann::json run_to_json(const RunResult& run) {
       {"module_path", text(run.module_path)},
       {"config_path", text(run.config_path)},
       {"checkout_id", text(run.checkout_id)},
+      {"pr_url", text(run.pr_url)},
       {"trigger", text(run.trigger)},
       {"commit_sha", text(run.commit_sha)},
       {"ref", text(run.ref)},
@@ -333,6 +334,8 @@ RunResult run_from_json(const nlohmann::json& json) {
   run.module_path = in.string("module_path");
   run.config_path = in.string("config_path");
   run.checkout_id = in.string("checkout_id");
+  // Reports (and spooled runs) of earlier versions have no pr_url.
+  if (json.contains("pr_url")) run.pr_url = in.string("pr_url");
   run.trigger = in.string("trigger");
   run.commit_sha = in.string("commit_sha");
   run.ref = in.string("ref");

@@ -125,6 +125,9 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const char* const url_help =
       "PostgreSQL store (libpq URL or key=value; default: $QGATE_DATABASE_URL, else SQLite)";
   check_cmd->add_option("--database-url", database_url, url_help);
+  check_cmd->add_flag("--open-pr", check.open_pr,
+                      "Open (or update) the integration pull request when every required "
+                      "requirement passed");
   check_cmd->add_option("--checkout", check.checkout_id,
                         "Record against this checkout (default: the module's active one)");
 

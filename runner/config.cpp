@@ -33,6 +33,25 @@ std::chrono::milliseconds duration_or(const nlohmann::json& value, std::chrono::
   return dflt;
 }
 
+// Reads the `github:` section (validated by the schema beforehand).
+void parse_github(const nlohmann::json& section, GithubConfig& github) {
+  github.configured = true;
+  if (!section.is_object()) return;
+  github.open_pr = section.value("open_pr", github.open_pr);
+  github.repository = section.value("repository", github.repository);
+  github.base = section.value("base", github.base);
+  github.head = section.value("head", github.head);
+  github.developer = section.value("developer", github.developer);
+  github.token_env = section.value("token_env", github.token_env);
+  github.api_url = section.value("api_url", github.api_url);
+  github.run_url = section.value("run_url", github.run_url);
+  github.statuses = section.value("statuses", github.statuses);
+  github.checks = section.value("checks", github.checks);
+  github.required_approvals = section.value("required_approvals", github.required_approvals);
+  github.webhook_url = section.value("webhook_url", github.webhook_url);
+  github.webhook_url_env = section.value("webhook_url_env", github.webhook_url_env);
+}
+
 std::string scalar_text(const nlohmann::json& value) {
   return value.is_string() ? value.get<std::string>()
                            : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -326,6 +345,8 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
     }
     config.base_ref = settings.value("base_ref", "");
   }
+
+  if (root.contains("github")) parse_github(root.at("github"), config.github);
 
   if (root.contains("gates")) {
     const auto& gates = root.at("gates");

@@ -82,6 +82,24 @@ struct ModuleInfo {
   std::vector<std::string> dependencies;
 };
 
+// What qgate does on GitHub (the `github:` section); all off without it.
+struct GithubConfig {
+  bool configured = false;  // the file has a `github:` section
+  bool open_pr = false;     // open (or update) the integration pull request on success
+  std::string repository;   // "owner/name" or a URL; empty: registry, git remote, GITHUB_REPOSITORY
+  std::string base = "main";
+  std::string head = "module/{module_id}/{developer}";  // the seed's branch convention
+  std::string developer;                                // overrides the checkout's developer
+  std::string token_env = "GITHUB_TOKEN";
+  std::string api_url;    // overrides GITHUB_API_URL
+  std::string run_url;    // link to the run in the PR body; {run_id} is replaced
+  bool statuses = false;  // a commit status per gate
+  bool checks = false;    // a check run per gate instead, with annotations
+  int required_approvals = 1;
+  std::string webhook_url;      // Slack-compatible incoming webhook
+  std::string webhook_url_env;  // ... or the variable that holds it (it is a secret)
+};
+
 struct Config {
   std::filesystem::path path;        // the configuration file (absolute)
   std::filesystem::path module_dir;  // the folder it lies in
@@ -91,6 +109,7 @@ struct Config {
   std::vector<GateConfig> gates;  // only the gates named in `gates:`, in canonical order
   std::vector<std::string> secret_env;
   std::string base_ref;
+  GithubConfig github;
   std::chrono::milliseconds default_timeout{std::chrono::minutes(10)};
   std::chrono::milliseconds default_grace{std::chrono::seconds(5)};
 

@@ -70,7 +70,7 @@ struct PgApi {
 };
 
 // The version of PgApi above; the loader refuses a plugin of another one.
-inline constexpr int kPgApiVersion = 3;
+inline constexpr int kPgApiVersion = 4;  // 4: RunResult::pr_url
 
 // Returns the plugin's functions, loading qgate_pg.so on first use; throws
 // StoreError if it cannot be loaded.

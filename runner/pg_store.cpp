@@ -26,10 +26,11 @@ struct Migration {
   int version;
   std::string_view path;
 };
-constexpr std::array<Migration, 3> kMigrations{{
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "schemas/migrations/postgres/0001_checkout_tables.sql"},
     {2, "schemas/migrations/postgres/0002_qgate_runs.sql"},
     {3, "schemas/migrations/postgres/0003_run_queue.sql"},
+    {4, "schemas/migrations/postgres/0004_pr_url.sql"},
 }};
 
 // Any fixed number: it only has to be the same in every qgate process.
@@ -166,7 +167,8 @@ class PostgresStore final : public Store, public CheckoutDirectory {
                  "checkout_id = excluded.checkout_id, commit_sha = excluded.commit_sha, "
                  "ref = excluded.ref, finished_at = excluded.finished_at, "
                  "duration_s = excluded.duration_s, status = excluded.status, "
-                 "exit_code = excluded.exit_code, heartbeat_at = NOW()");
+                 "exit_code = excluded.exit_code, pr_url = excluded.pr_url, "
+                 "heartbeat_at = NOW()");
       work.exec_params("DELETE FROM qgate_requirement_results WHERE run_id = $1::uuid", run.id);
       if (!run.requirements.empty()) {
         pqxx::stream_to stream(work, "qgate_requirement_results",
@@ -247,7 +249,7 @@ class PostgresStore final : public Store, public CheckoutDirectory {
               "ref, qgate_version, " +
                   timestamp("started_at") + ", coalesce(" + timestamp("finished_at") +
                   ", ''), duration_s, status, exit_code, "
-                  "coalesce(checkout_id::text, '') FROM qgate_runs WHERE id = $1::uuid",
+                  "coalesce(checkout_id::text, ''), pr_url FROM qgate_runs WHERE id = $1::uuid",
               run.id)[0];
           run.module_id = row[0].as<std::string>();
           run.module_name = row[1].as<std::string>();
@@ -263,6 +265,7 @@ class PostgresStore final : public Store, public CheckoutDirectory {
           run.status = parse_status(row[11].as<std::string>());
           run.exit_code = row[12].as<int>();
           run.checkout_id = row[13].as<std::string>();
+          run.pr_url = row[14].as<std::string>();
           for (const auto& r : work.exec_params(
                    "SELECT name, category, gate, required, status, message FROM "
                    "qgate_requirement_results WHERE run_id = $1::uuid ORDER BY position",
@@ -438,16 +441,16 @@ class PostgresStore final : public Store, public CheckoutDirectory {
     work.exec_params(
         "INSERT INTO qgate_runs (id, checkout_id, module_id, module_name, module_path, "
         "config_path, triggered_by, commit_sha, ref, qgate_version, started_at, finished_at, "
-        "duration_s, status, exit_code, owner_host, owner_pid, owner_start_ticks) VALUES "
+        "duration_s, status, exit_code, owner_host, owner_pid, owner_start_ticks, pr_url) VALUES "
         "($1::uuid, NULLIF($2, '')::uuid, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz, "
-        "NULLIF($12, '')::timestamptz, $13, $14, $15, $16, $17, $18) " +
+        "NULLIF($12, '')::timestamptz, $13, $14, $15, $16, $17, $18, $19) " +
             tail,
         run.id, run.checkout_id, run.module_id, run.module_name, run.module_path, run.config_path,
         run.trigger, run.commit_sha, run.ref, run.qgate_version, run.started_at,
         status == Status::running ? std::string() : run.finished_at,
         std::isfinite(run.duration_s) ? run.duration_s : 0.0, std::string(to_string(status)),
         run.exit_code, self_.host, static_cast<long long>(self_.pid),
-        static_cast<long long>(self_.start_ticks));
+        static_cast<long long>(self_.start_ticks), run.pr_url);
   }
 
   void write_gate(pqxx::work& work, const std::string& run_id, const GateResult& gate) {

@@ -109,6 +109,7 @@ struct RunResult {
   std::string module_path;
   std::string config_path;
   std::string checkout_id;      // the module checkout it is recorded against, if any
+  std::string pr_url;           // the integration pull request it opened or updated, if any
   std::string trigger = "cli";  // cli | actions | api
   std::string commit_sha;
   std::string ref;

@@ -13,6 +13,7 @@
 #include "reporters/github_actions.hpp"
 #include "runner/config.hpp"
 #include "runner/git_info.hpp"
+#include "runner/github_run.hpp"
 #include "runner/run_plan.hpp"
 #include "runner/spooling_store.hpp"
 #include "runner/store.hpp"
@@ -291,10 +292,22 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     return kExitUsage;
   }
 
+  std::unique_ptr<GithubRun> github;
+  try {
+    github = GithubRun::prepare(config, options.open_pr);
+  } catch (const GithubSetupError& error) {
+    err << "qgate: github: " << error.what() << "\n";
+    return kExitUsage;
+  }
+
   const std::vector<std::string> environment = current_environment();
   std::vector<std::string> patterns = default_secret_patterns();
   patterns.insert(patterns.end(), config.secret_env.begin(), config.secret_env.end());
-  const SecretMasker masker(secret_values(environment, patterns));
+  std::vector<std::string> secrets = secret_values(environment, patterns);
+  if (github) {
+    for (auto& secret : github->secrets()) secrets.push_back(std::move(secret));
+  }
+  const SecretMasker masker(std::move(secrets));
   // The runner hides these values in everything the job prints from now on.
   if (options.github_actions) print_masks(masker.secrets(), out);
 
@@ -340,6 +353,11 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
 
   PlanContext context{state_dir / "runs" / run.id, environment, run.id};
   const RunPlan plan = make_plan(config, context);
+  if (github) {
+    std::vector<std::string> gate_names;
+    for (const auto& gate : plan.gates) gate_names.push_back(gate.name);
+    github->run_started(run, gate_names, *store, context.run_dir);
+  }
   const int jobs = options.jobs > 0 ? options.jobs : default_jobs();
 
   const bool live = !options.ci && is_ansi_terminal(STDOUT_FILENO);
@@ -394,6 +412,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
 
     run.requirements =
         judge_requirements(config, plan, outcome.results, builtins, recorder.reports());
+    if (github) github->judge_review(run);
     mask_run(run, masker);
     run.finished_at = utc_now_iso8601();
     run.duration_s =
@@ -403,6 +422,8 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     run.status = outcome.cancelled    ? Status::cancelled
                  : run.exit_code == 0 ? Status::passed
                                       : Status::failed;
+    // GitHub before the run is written, so that the pull request's URL is too.
+    if (github && !outcome.cancelled) github->run_finished(run);
     store->finish_run(run);
   } catch (const StoreError& error) {
     err << "qgate: cannot record results: " << error.what() << "\n";
@@ -434,13 +455,18 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
       if (report_path.empty() || format == ReportFormat::markdown) report_path = path.string();
     }
     try {
-      write_actions_files(run, actions, report_path, "");
+      write_actions_files(run, actions, report_path, run.pr_url);
     } catch (const std::exception& error) {
       err << "qgate: " << error.what() << "\n";
       exit_code = exit_code == kExitPassed ? kExitInternal : exit_code;
     }
   }
   console.summary(run);
+  if (github) {
+    github->notify(run);
+    for (const auto& note : github->notes()) out << "qgate: " << note << "\n";
+    for (const auto& problem : github->problems()) err << "qgate: " << problem << "\n";
+  }
   return exit_code;
 }
 

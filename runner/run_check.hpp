@@ -32,6 +32,7 @@ struct CheckOptions {
   std::string database_url;     // PostgreSQL store; empty: SQLite under state_dir
   std::string checkout_id;      // record against this checkout; empty: the module's active one
   std::string trigger = "cli";
+  bool open_pr = false;  // open the integration pull request on success (also github.open_pr)
   std::vector<std::pair<ReportFormat, std::filesystem::path>> reports;
 };
 

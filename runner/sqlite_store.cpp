@@ -30,10 +30,11 @@ struct Migration {
   int version;
   std::string_view path;
 };
-constexpr std::array<Migration, 3> kMigrations{{
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "schemas/migrations/sqlite/0001_initial.sql"},
     {2, "schemas/migrations/sqlite/0002_checkout_id.sql"},
     {3, "schemas/migrations/sqlite/0003_dependent_notices.sql"},
+    {4, "schemas/migrations/sqlite/0004_pr_url.sql"},
 }};
 constexpr int kKnownVersion = kMigrations.back().version;
 
@@ -162,8 +163,8 @@ void bind_optional_text(SqliteStatement& statement, int index, const std::string
 constexpr std::string_view kInsertRun =
     "INSERT INTO runs (id, module_id, module_name, module_path, config_path, triggered_by, "
     "commit_sha, ref, qgate_version, started_at, finished_at, duration_s, status, exit_code, "
-    "owner_pid, owner_host, owner_start_ticks, checkout_id) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+    "owner_pid, owner_host, owner_start_ticks, checkout_id, pr_url) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 void bind_run(SqliteStatement& insert, const RunResult& run, Status status,
               const ProcessIdentity& owner) {
@@ -185,6 +186,7 @@ void bind_run(SqliteStatement& insert, const RunResult& run, Status status,
       .bind_int(17, owner.start_ticks);
   bind_optional_text(insert, 11, status == Status::running ? std::string() : run.finished_at);
   bind_optional_text(insert, 18, run.checkout_id);
+  bind_optional_text(insert, 19, run.pr_url);
 }
 
 class SqliteStore final : public Store {
@@ -371,7 +373,7 @@ void SqliteStore::finish_run(const RunResult& run) {
                               "finished_at = excluded.finished_at, "
                               "duration_s = excluded.duration_s, status = excluded.status, "
                               "exit_code = excluded.exit_code, "
-                              "checkout_id = excluded.checkout_id");
+                              "checkout_id = excluded.checkout_id, pr_url = excluded.pr_url");
     bind_run(upsert, run, run.status, self_);
     upsert.run();
 
@@ -517,8 +519,8 @@ std::optional<RunResult> SqliteStore::load_run(const std::string& id) {
 
     auto row = db_.prepare(
         "SELECT module_id, module_name, module_path, config_path, triggered_by, commit_sha, ref, "
-        "qgate_version, started_at, finished_at, duration_s, status, exit_code, checkout_id "
-        "FROM runs WHERE id = ?1");
+        "qgate_version, started_at, finished_at, duration_s, status, exit_code, checkout_id, "
+        "pr_url FROM runs WHERE id = ?1");
     if (!row.bind_text(1, *full_id).step()) return std::nullopt;
     RunResult run;
     run.id = *full_id;
@@ -536,6 +538,7 @@ std::optional<RunResult> SqliteStore::load_run(const std::string& id) {
     run.status = parse_status(row.column_text(11));
     run.exit_code = static_cast<int>(row.column_int(12));
     run.checkout_id = row.column_text(13);
+    run.pr_url = row.column_text(14);
 
     auto requirements = db_.prepare(
         "SELECT name, category, gate, required, status, message FROM requirement_results "

@@ -326,7 +326,9 @@ TEST(PostgresStore, CreatesTheCheckoutTablesWhereAbsentAndTheyTakeTheCheckoutSys
   EXPECT_THROW(psql(url, "UPDATE module_checkouts SET progress_percentage = 101"),
                std::runtime_error);
   const auto status = run_command(qgate() + " db status --database-url '" + url + "'", "/");
-  EXPECT_EQ(status.output, "migration 1: applied\nmigration 2: applied\nmigration 3: applied\n");
+  EXPECT_EQ(
+      status.output,
+      "migration 1: applied\nmigration 2: applied\nmigration 3: applied\nmigration 4: applied\n");
   EXPECT_EQ(run_command(qgate() + " db migrate --database-url '" + url + "'", "/")
                     .output.find("up to date") != std::string::npos,
             true);
