@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -75,10 +76,14 @@ struct StandInReview {
   std::string state;  // APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED
 };
 
+// The token the stand-in expects unless given another.
+inline constexpr std::string_view kStandInToken =
+    "ghs_standInToken0123456789abcdef";  // qgate:allow-secret (made up)
+
 class GithubStandIn {
  public:
   // Starts serving on an ephemeral port; requests must carry `token`.
-  explicit GithubStandIn(std::string token = "ghs_standInToken0123456789abcdef");
+  explicit GithubStandIn(std::string token = std::string(kStandInToken));
   ~GithubStandIn();
   GithubStandIn(const GithubStandIn&) = delete;
   GithubStandIn& operator=(const GithubStandIn&) = delete;
