@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "runner/embedded.hpp"
+#include "runner/pg_connection.hpp"
 #include "runner/pg_plugin.hpp"
 #include "runner/process_identity.hpp"
 #include "runner/run_queue_pg.hpp"
@@ -19,8 +20,6 @@
 
 namespace qgate {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 struct Migration {
   int version;
@@ -46,12 +45,6 @@ std::string timestamp(const char* column) {
   char buffer[160];
   std::snprintf(buffer, sizeof buffer, kTimestamp, column);
   return buffer;
-}
-
-// SQLSTATE classes that mean "the server is not there (now)", not "your SQL is wrong".
-bool is_unavailable_state(const std::string& state) {
-  return state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03" ||
-         state == "53300";
 }
 
 Status parse_status(const std::string& text) {
@@ -104,14 +97,14 @@ void apply_migrations(pqxx::connection& connection, std::vector<int>* applied) {
 class PostgresStore final : public Store, public CheckoutDirectory {
  public:
   PostgresStore(std::string url, RetryBudget retry)
-      : url_(std::move(url)), retry_(retry), self_(current_process()) {
+      : db_(std::move(url), retry), self_(current_process()) {
     with_retry("cannot open the result store", [&](pqxx::connection& c) {
       apply_migrations(c, nullptr);
       return 0;
     });
   }
 
-  std::string describe() const override { return "PostgreSQL " + redact_database_url(url_); }
+  std::string describe() const override { return "PostgreSQL " + redact_database_url(db_.url()); }
   CheckoutDirectory* checkouts() override { return this; }
 
   int reap_interrupted() override {
@@ -302,15 +295,11 @@ class PostgresStore final : public Store, public CheckoutDirectory {
   void heartbeat(const std::string& run_id) override {
     // One try: a database that is away now is met, retried and reported by
     // the next write of the run.
-    try {
-      std::lock_guard lock(mutex_);
-      if (!connection_) return;
-      pqxx::work work(*connection_);
+    db_.run_if_open([&](pqxx::connection& c) {
+      pqxx::work work(c);
       work.exec_params("UPDATE qgate_runs SET heartbeat_at = NOW() WHERE id = $1::uuid", run_id);
       work.commit();
-    } catch (const std::exception&) {
-      connection_.reset();
-    }
+    });
   }
 
   std::optional<Checkout> find_checkout(const std::string& id) override {
@@ -388,53 +377,13 @@ class PostgresStore final : public Store, public CheckoutDirectory {
     return checkout_from(rows[0]);
   }
 
-  // Runs `work` on a connection, reconnecting with growing pauses while the
-  // server cannot be reached, up to the retry budget. Every `work` here is
-  // idempotent, so one whose commit was lost is simply done again.
+  // Runs `work` on the shared connection, retried within the budget (see
+  // PgConnection::run). Every `work` here is idempotent.
   template <typename Work>
   auto with_retry(const std::string& what, Work&& work)
       -> decltype(work(std::declval<pqxx::connection&>())) {
-    std::lock_guard lock(mutex_);
-    const auto deadline = Clock::now() + retry_.total;
-    auto pause = retry_.first_pause;
-    int attempts = 0;
-    while (true) {
-      std::string problem;
-      try {
-        ++attempts;
-        if (!connection_ || !connection_->is_open()) {
-          connection_ = std::make_unique<pqxx::connection>(url_);
-        }
-        return work(*connection_);
-      } catch (const pqxx::broken_connection& e) {
-        problem = e.what();
-      } catch (const pqxx::in_doubt_error& e) {
-        problem = e.what();
-      } catch (const pqxx::sql_error& e) {
-        if (!is_unavailable_state(e.sqlstate())) {
-          throw StoreError(what + ": " + first_line(e.what()));
-        }
-        problem = e.what();
-      } catch (const StoreError&) {
-        throw;
-      } catch (const std::exception& e) {
-        throw StoreError(what + ": " + first_line(e.what()));
-      }
-      connection_.reset();
-      if (Clock::now() + pause > deadline) {
-        throw StoreError(what + ": the database at " + redact_database_url(url_) +
-                             " could not be reached (" + std::to_string(attempts) +
-                             " attempts): " + first_line(problem),
-                         StoreFailure::unavailable);
-      }
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, retry_.longest_pause);
-    }
-  }
-
-  static std::string first_line(const std::string& text) {
-    std::string line = text.substr(0, text.find('\n'));
-    return line.empty() ? text : line;
+    return db_.run(what, PgConnection::Tries::within_budget,
+                   [&](pqxx::connection& c, int) { return work(c); });
   }
 
   void insert_run(pqxx::work& work, const RunResult& run, Status status, const std::string& tail) {
@@ -575,11 +524,8 @@ class PostgresStore final : public Store, public CheckoutDirectory {
     }
   }
 
-  std::string url_;
-  RetryBudget retry_;
+  PgConnection db_;
   ProcessIdentity self_;
-  std::mutex mutex_;
-  std::unique_ptr<pqxx::connection> connection_;
 };
 
 std::vector<int> migrate_here(const std::string& url) {

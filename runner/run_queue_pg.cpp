@@ -8,13 +8,12 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "runner/pg_connection.hpp"
 #include "runner/result.hpp"
 #include "runner/run_queue_pg.hpp"
 
 namespace qgate {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 std::string timestamp(const std::string& column) {
   return "coalesce(to_char(" + column +
@@ -77,24 +76,13 @@ bool uuid_text(const std::string& text) {
   return digits == 32 && text.size() <= 36;
 }
 
-// SQLSTATE classes that mean "the server is not there (now)".
-bool is_unavailable_state(const std::string& state) {
-  return state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03" ||
-         state == "53300";
-}
-
-std::string first_line(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
-  return line.empty() ? text : line;
-}
-
-// Whether a call retries a database that cannot be reached.
-enum class Tries { once, within_budget };
+using Tries = PgConnection::Tries;
 
 class PgRunQueue {
  public:
-  PgRunQueue(std::string url, RetryBudget retry) : url_(std::move(url)), retry_(retry) {
-    attempt("cannot open the run queue", Tries::within_budget,
+  PgRunQueue(std::string url, RetryBudget retry)
+      : db_(std::move(url), retry, [](pqxx::connection& c) { apply_postgres_migrations(c); }) {
+    db_.run("cannot open the run queue", Tries::within_budget,
             [](pqxx::connection&, int) { return 0; });
   }
 
@@ -102,7 +90,7 @@ class PgRunQueue {
     // The id is chosen here, once: a retried insert whose first commit was
     // lost finds its own row instead of adding a second.
     const std::string id = new_run_id();
-    return attempt("cannot enqueue a run of " + request.module_id, Tries::within_budget,
+    return db_.run("cannot enqueue a run of " + request.module_id, Tries::within_budget,
                    [&](pqxx::connection& c, int) {
                      pqxx::work work(c);
                      Enqueued out;
@@ -142,7 +130,7 @@ class PgRunQueue {
     // The token names this claim: retried after a lost commit, the claim
     // finds the item it took instead of taking a second one.
     const std::string token = new_run_id();
-    return attempt(
+    return db_.run(
         "cannot claim a queued run", Tries::within_budget,
         [&](pqxx::connection& c, int tried) -> std::optional<QueueItem> {
           pqxx::work work(c);
@@ -170,7 +158,7 @@ class PgRunQueue {
   }
 
   LeaseState renew(const QueueItem& item, int lease_seconds) {
-    return attempt("cannot renew the lease of queue item " + item.id, Tries::once,
+    return db_.run("cannot renew the lease of queue item " + item.id, Tries::once,
                    [&](pqxx::connection& c, int) {
                      pqxx::work work(c);
                      const auto rows = work.exec_params(
@@ -192,7 +180,7 @@ class PgRunQueue {
     if (!run_id.empty() && !uuid_text(run_id)) {
       throw StoreError("'" + run_id + "' is not a run id");
     }
-    return attempt("cannot record the end of queue item " + item.id, Tries::within_budget,
+    return db_.run("cannot record the end of queue item " + item.id, Tries::within_budget,
                    [&](pqxx::connection& c, int tried) {
                      pqxx::work work(c);
                      const auto updated = work.exec_params(
@@ -209,7 +197,7 @@ class PgRunQueue {
   }
 
   bool hand_back(const QueueItem& item) {
-    return attempt("cannot hand back queue item " + item.id, Tries::within_budget,
+    return db_.run("cannot hand back queue item " + item.id, Tries::within_budget,
                    [&](pqxx::connection& c, int tried) {
                      pqxx::work work(c);
                      // The claim token stays: it lets a retry see its own work.
@@ -229,7 +217,7 @@ class PgRunQueue {
   }
 
   SweepOutcome sweep_expired() {
-    return attempt("cannot sweep expired leases", Tries::within_budget,
+    return db_.run("cannot sweep expired leases", Tries::within_budget,
                    [&](pqxx::connection& c, int) {
                      pqxx::work work(c);
                      const auto rows = work.exec(
@@ -257,7 +245,7 @@ class PgRunQueue {
 
   std::optional<QueueItem> request_cancel(const std::string& id) {
     if (!uuid_text(id)) return std::nullopt;
-    return attempt("cannot cancel queue item " + id, Tries::within_budget,
+    return db_.run("cannot cancel queue item " + id, Tries::within_budget,
                    [&](pqxx::connection& c, int) {
                      pqxx::work work(c);
                      // SET reads the row as it was: a queued item ends here,
@@ -281,7 +269,7 @@ class PgRunQueue {
   }
 
   std::vector<QueueItem> list(const QueueQuery& query) {
-    return attempt("cannot list the run queue", Tries::within_budget,
+    return db_.run("cannot list the run queue", Tries::within_budget,
                    [&](pqxx::connection& c, int) {
                      pqxx::read_transaction work(c);
                      const auto rows = work.exec_params(
@@ -300,7 +288,7 @@ class PgRunQueue {
 
   std::optional<QueueItem> get(const std::string& id) {
     if (!uuid_text(id)) return std::nullopt;
-    return attempt(
+    return db_.run(
         "cannot read queue item " + id, Tries::within_budget, [&](pqxx::connection& c, int) {
           pqxx::read_transaction work(c);
           return first_item(work.exec_params(
@@ -344,59 +332,8 @@ class PgRunQueue {
                 .empty();
   }
 
-  // Runs `work` (given the connection and the attempt number), reconnecting
-  // with growing pauses while the server cannot be reached, up to the retry
-  // budget (or once).
-  template <typename Work>
-  auto attempt(const std::string& what, Tries tries, Work&& work)
-      -> decltype(work(std::declval<pqxx::connection&>(), 0)) {
-    std::lock_guard lock(mutex_);
-    const auto deadline = Clock::now() + retry_.total;
-    auto pause = retry_.first_pause;
-    int attempts = 0;
-    while (true) {
-      std::string problem;
-      try {
-        ++attempts;
-        if (!connection_ || !connection_->is_open()) {
-          connection_ = std::make_unique<pqxx::connection>(url_);
-          if (!migrated_) {
-            apply_postgres_migrations(*connection_);
-            migrated_ = true;
-          }
-        }
-        return work(*connection_, attempts);
-      } catch (const pqxx::broken_connection& e) {
-        problem = e.what();
-      } catch (const pqxx::in_doubt_error& e) {
-        problem = e.what();
-      } catch (const pqxx::sql_error& e) {
-        if (!is_unavailable_state(e.sqlstate())) {
-          throw StoreError(what + ": " + first_line(e.what()));
-        }
-        problem = e.what();
-      } catch (const StoreError&) {
-        throw;
-      } catch (const std::exception& e) {
-        throw StoreError(what + ": " + first_line(e.what()));
-      }
-      connection_.reset();
-      if (tries == Tries::once || Clock::now() + pause > deadline) {
-        throw StoreError(what + ": the database at " + redact_database_url(url_) +
-                             " could not be reached (" + std::to_string(attempts) +
-                             " attempts): " + first_line(problem),
-                         StoreFailure::unavailable);
-      }
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, retry_.longest_pause);
-    }
-  }
-
-  std::string url_;
-  RetryBudget retry_;
-  std::mutex mutex_;
-  std::unique_ptr<pqxx::connection> connection_;
-  bool migrated_ = false;
+  // The shared connection: calls are retried within the budget (or once).
+  PgConnection db_;
 };
 
 // Runs `work`, turning any exception into `error`: nothing may be thrown
