@@ -14,19 +14,13 @@
 namespace qgate {
 namespace {
 
+using testing::advisory;
 using testing::expect_report_error;
 using testing::TempDir;
 using testing::write_in;
 
 std::filesystem::path fixture(const std::string& name) {
   return testing::fixture_path("audit/" + name);
-}
-
-const Vulnerability& advisory(const AuditReport& report, const std::string& id) {
-  const auto it = std::find_if(report.vulnerabilities.begin(), report.vulnerabilities.end(),
-                               [&](const Vulnerability& v) { return v.id == id; });
-  if (it == report.vulnerabilities.end()) throw std::runtime_error("no advisory " + id);
-  return *it;
 }
 
 TEST(NpmAuditParser, ReadsEachAdvisoryOfEachVulnerablePackage) {

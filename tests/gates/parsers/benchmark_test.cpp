@@ -22,18 +22,12 @@ namespace {
 
 using nlohmann::json;
 using testing::expect_report_error;
+using testing::named;
 using testing::TempDir;
 using testing::write_in;
 
 std::filesystem::path fixture(const std::string& name) {
   return testing::fixture_path("benchmark/" + name);
-}
-
-const BenchmarkResult& named(const BenchmarkReport& report, const std::string& name) {
-  const auto it = std::find_if(report.results.begin(), report.results.end(),
-                               [&](const BenchmarkResult& r) { return r.name == name; });
-  if (it == report.results.end()) throw std::runtime_error("no benchmark " + name);
-  return *it;
 }
 
 // Figures are compared to what the fixture says, read here with a plain JSON

@@ -4,13 +4,31 @@
 // ReportError a parser throws.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 
 #include "gates/parsers/report.hpp"
 #include "tests/test_support.hpp"
 
 namespace qgate::testing {
+
+// Returns the advisory `id` of `report`; throws if there is none.
+inline const Vulnerability& advisory(const AuditReport& report, const std::string& id) {
+  const auto it = std::find_if(report.vulnerabilities.begin(), report.vulnerabilities.end(),
+                               [&](const Vulnerability& v) { return v.id == id; });
+  if (it == report.vulnerabilities.end()) throw std::runtime_error("no advisory " + id);
+  return *it;
+}
+
+// Returns the result called `name` of `report`; throws if there is none.
+inline const BenchmarkResult& named(const BenchmarkReport& report, const std::string& name) {
+  const auto it = std::find_if(report.results.begin(), report.results.end(),
+                               [&](const BenchmarkResult& r) { return r.name == name; });
+  if (it == report.results.end()) throw std::runtime_error("no result " + name);
+  return *it;
+}
 
 // Returns the path of tests/fixtures/`relative`.
 inline std::filesystem::path fixture_path(const std::string& relative) {
