@@ -200,6 +200,24 @@ void QgateProcess::note(int status) {
   term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
+namespace {
+std::string server_command(const char* verb, const std::filesystem::path& folder) {
+  return "'" + (source_dir() / "scripts/pg-test-server.sh").string() + "' " + verb + " '" +
+         folder.string() + "'";
+}
+}  // namespace
+
+std::string PrivateServer::start(std::string& problem) {
+  const auto result = run_command(server_command("start", folder_), "/");
+  if (result.exit_code != 0) {
+    problem = result.output;
+    return "";
+  }
+  return result.output.substr(0, result.output.find('\n'));
+}
+
+int PrivateServer::stop() { return run_command(server_command("stop", folder_), "/").exit_code; }
+
 std::filesystem::path qgate_binary() { return QGATE_BINARY; }
 std::filesystem::path source_dir() { return QGATE_SOURCE_DIR; }
 

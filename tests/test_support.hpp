@@ -3,6 +3,7 @@
 // running the real qgate binary.
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace qgate::testing {
@@ -53,6 +54,24 @@ bool wait_for_file(const std::filesystem::path& path, double seconds);
 std::string fresh_database_url();
 // Runs `sql` with psql against `url`; returns its unaligned, tuples-only output.
 std::string psql(const std::string& url, const std::string& sql);
+
+// A private PostgreSQL server in a folder of its own (scripts/pg-test-server.sh),
+// stopped at the end: for tests that stop and restart the database.
+class PrivateServer {
+ public:
+  explicit PrivateServer(std::filesystem::path folder) : folder_(std::move(folder)) {}
+  ~PrivateServer() { stop(); }
+  PrivateServer(const PrivateServer&) = delete;
+  PrivateServer& operator=(const PrivateServer&) = delete;
+
+  // Starts the server; returns its URL ("" on failure, with the reason in `problem`).
+  std::string start(std::string& problem);
+  // Stops the server (fast shutdown: connected clients are cut off).
+  int stop();
+
+ private:
+  std::filesystem::path folder_;
+};
 
 // A qgate process started in the background (posix_spawn), for tests that
 // signal it, kill it or run several at once.

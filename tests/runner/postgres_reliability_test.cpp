@@ -21,6 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using testing::PrivateServer;
 using testing::QgateProcess;
 using testing::read_file;
 using testing::run_command;
@@ -87,34 +88,6 @@ std::vector<std::string> files_containing(const fs::path& dir, const std::string
   }
   return found;
 }
-
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
-
-std::string server_script() { return quoted(testing::source_dir() / "scripts/pg-test-server.sh"); }
-
-// A private PostgreSQL server in a folder of its own, stopped at the end.
-class PrivateServer {
- public:
-  explicit PrivateServer(fs::path folder) : folder_(std::move(folder)) {}
-  ~PrivateServer() { stop(); }
-  PrivateServer(const PrivateServer&) = delete;
-  PrivateServer& operator=(const PrivateServer&) = delete;
-
-  // Starts the server; returns its URL ("" on failure, with the reason in `problem`).
-  std::string start(std::string& problem) {
-    const auto result = run_command(server_script() + " start " + quoted(folder_), "/");
-    if (result.exit_code != 0) {
-      problem = result.output;
-      return "";
-    }
-    return result.output.substr(0, result.output.find('\n'));
-  }
-  // Stops the server (fast shutdown: connected clients are cut off).
-  int stop() { return run_command(server_script() + " stop " + quoted(folder_), "/").exit_code; }
-
- private:
-  fs::path folder_;
-};
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();

@@ -17,6 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using testing::PrivateServer;
 using testing::QgateProcess;
 using testing::read_file;
 using testing::run_command;
@@ -602,31 +603,6 @@ TEST(RunQueue, SigtermHandsBackAnItemThatOutlastsTheStopTimeout) {
   EXPECT_EQ(item_field(url, item, "exit_code"), "0");
   EXPECT_EQ(item_field(url, item, "attempts"), "1");
 }
-
-// A private PostgreSQL server in a folder of its own, stopped at the end.
-class PrivateServer {
- public:
-  explicit PrivateServer(fs::path folder) : folder_(std::move(folder)) {}
-  ~PrivateServer() { stop(); }
-  PrivateServer(const PrivateServer&) = delete;
-  PrivateServer& operator=(const PrivateServer&) = delete;
-
-  std::string start(std::string& problem) {
-    const auto result = run_command(script() + " start " + quoted(folder_), "/");
-    if (result.exit_code != 0) {
-      problem = result.output;
-      return "";
-    }
-    return result.output.substr(0, result.output.find('\n'));
-  }
-  int stop() { return run_command(script() + " stop " + quoted(folder_), "/").exit_code; }
-
- private:
-  static std::string script() {
-    return quoted(testing::source_dir() / "scripts/pg-test-server.sh");
-  }
-  fs::path folder_;
-};
 
 TEST(RunQueue, PostgresRestartedUnderLoadLosesNoItem) {
   TempDir dir;
