@@ -5,8 +5,12 @@
 #include <iostream>
 
 #include "runner/cli.hpp"
+#include "runner/git_workspace.hpp"
 
 int main(int argc, char** argv) {
+  // Run by git as its askpass (a worker fetching with QGATE_GIT_TOKEN): only
+  // the answer goes to stdout, before anything else could print.
+  if (const auto answered = qgate::answer_git_askpass(argc, argv)) return *answered;
   // A reader that goes away (qgate check | head) must not kill a run midway.
   signal(SIGPIPE, SIG_IGN);
   try {

@@ -67,10 +67,12 @@ struct PgApi {
                      PgError& error);
   void (*queue_get)(void* queue, const std::string& id, std::optional<QueueItem>& out,
                     PgError& error);
+  void (*queue_append_log)(void* queue, const QueueItem& item, int seq, const std::string& chunk,
+                           PgError& error);
 };
 
 // The version of PgApi above; the loader refuses a plugin of another one.
-inline constexpr int kPgApiVersion = 4;  // 4: RunResult::pr_url
+inline constexpr int kPgApiVersion = 5;  // 5: queue_append_log, QueueItem::log_seq
 
 // Returns the plugin's functions, loading qgate_pg.so on first use; throws
 // StoreError if it cannot be loaded.

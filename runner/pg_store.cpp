@@ -656,6 +656,7 @@ const PgApi kApi = {
     queue_cancel,
     queue_list,
     queue_get,
+    queue_append_log,
 };
 
 }  // namespace

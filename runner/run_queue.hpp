@@ -6,21 +6,30 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runner/store.hpp"
 
 namespace qgate {
 
-// What `enqueue` is asked to run. Only ids and a module folder: the commands
-// run are always those of the module's own configuration.
+// What `enqueue` is asked to run. Only ids and where the module is: the
+// commands run are always those of the module's own configuration.
+//
+// The module is a local folder (`module_path`) or, when that is empty, the
+// git `repository` at `ref` (runner/git_workspace.hpp): the worker fetches it
+// into its mirror cache and runs the configuration at the root of a worktree
+// of that commit. With both given, the folder is used and the repository
+// only recorded.
 struct QueueRequest {
   std::string module_id;
   std::string checkout_id;  // "" or a module_checkouts id of module_id
-  std::string ref;
-  std::string module_path;          // absolute folder holding the module's configuration
-  std::string repository;           // kept for workspaces from git; not used yet
-  std::string options_json = "{}";  // a JSON object; the worker reads only `jobs`, `fail_fast`
+  std::string ref;          // branch, tag or commit id; "" is the repository's HEAD
+  std::string module_path;  // "" or an absolute folder holding the module's configuration
+  // "" or an absolute path, a file://, https://, http:// or ssh:// URL, or
+  // user@host:path; never with a password in it.
+  std::string repository;
+  std::string options_json = "{}";  // a JSON object: jobs, fail_fast, open_pr, callback_url
   int max_attempts = 2;             // 2: one retry after a worker died
   std::string idempotency_key;      // "" or a key: the same key gives the same item back
 };
@@ -50,6 +59,9 @@ struct QueueItem {
   std::string run_id;  // the qgate run the item produced, "" before
   int exit_code = -1;  // of `qgate check`, -1 before it ended
   std::string message;
+  // Set by claim only: the first free seq of the item's log, so that a
+  // retried attempt appends after what an earlier one wrote.
+  int log_seq = 0;
 };
 
 // The answer to enqueue: the item, and whether this call created it (false:
@@ -130,7 +142,15 @@ class RunQueue {
   virtual std::vector<QueueItem> list(const QueueQuery& query) = 0;
   // Returns item `id`, if there is one.
   virtual std::optional<QueueItem> get(const std::string& id) = 0;
+  // Appends `chunk` (at most kLogChunkBytes; bytes that are not UTF-8 are
+  // replaced) as entry `seq` of the log of claimed `item`, trying once. The
+  // same seq again changes nothing, so a write whose answer was lost can be
+  // repeated; a worker that lost the item's lease writes nothing.
+  virtual void append_log(const QueueItem& item, int seq, const std::string& chunk) = 0;
 };
+
+// The largest log chunk append_log takes.
+inline constexpr std::size_t kLogChunkBytes = 64 * 1024;
 
 // Opens the run queue at `url` (migrating the database if needed).
 std::unique_ptr<RunQueue> open_run_queue(const std::string& url, const RetryBudget& retry = {});
@@ -138,8 +158,19 @@ std::unique_ptr<RunQueue> open_run_queue(const std::string& url, const RetryBudg
 // Returns true if `text` is a UUID (with or without dashes).
 bool is_uuid(const std::string& text);
 
-// Returns a problem with `request` ("" if none): ids, path and options are
-// checked before anything reaches the database or a command line.
+// Returns a problem with `request` ("" if none): ids, path, repository and
+// options are checked before anything reaches the database or a command line.
 std::string validate_queue_request(const QueueRequest& request);
+
+// Returns a problem with `repository` as a git repository to fetch ("" if
+// none): an absolute path, a file://, https://, http:// or ssh:// URL, or
+// scp-like user@host:path, without whitespace or control characters, never
+// read as an option (a leading '-') and never with a password.
+std::string validate_repository(const std::string& repository);
+
+// Returns `text` as valid UTF-8 without NUL bytes (which PostgreSQL's TEXT
+// cannot hold): every byte that is not part of a valid sequence becomes
+// U+FFFD.
+std::string valid_utf8(std::string_view text);
 
 }  // namespace qgate

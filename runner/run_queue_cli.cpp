@@ -52,12 +52,18 @@ QueueCommands::QueueCommands(CLI::App& app, std::string& database_url)
 
   add_ = queue_->add_subcommand("add", "Queue a run of a module; prints the queue item's id");
   add_->add_option("-m,--module", request_.module_id, "Module id")->required();
-  add_->add_option("--path", path_, "The module's folder (holding integration-requirements.yaml)")
-      ->required();
+  add_->add_option("--path", path_,
+                   "The module's folder (holding integration-requirements.yaml); needed unless "
+                   "--repository is given");
+  add_->add_option("--repository", request_.repository,
+                   "Git repository (absolute path, file://, https://, http://, ssh:// URL or "
+                   "user@host:path) whose worktree at --ref the worker runs");
   add_->add_option("--checkout", request_.checkout_id, "Record against this checkout");
-  add_->add_option("--ref", request_.ref, "Git ref asked for (recorded)");
+  add_->add_option("--ref", request_.ref,
+                   "Branch, tag or commit run from --repository (default: its HEAD); with "
+                   "--path, only recorded");
   add_->add_option("--options", request_.options_json,
-                   "JSON object: jobs, fail_fast (open_pr, callback_url are kept for later)");
+                   "JSON object: jobs, fail_fast, open_pr, callback_url");
   add_->add_option("--max-attempts", request_.max_attempts,
                    "Attempts before an item whose worker died is marked interrupted")
       ->capture_default_str();
@@ -102,7 +108,11 @@ QueueCommands::QueueCommands(CLI::App& app, std::string& database_url)
       ->add_option("-j,--jobs", worker_options_.jobs,
                    "Steps run at once per run, unless the item says (default: qgate's)")
       ->check(CLI::Range(1, 4096));
-  worker_->add_option("--modules-root", modules_root_, "Run only modules under this folder");
+  worker_->add_option("--modules-root", modules_root_,
+                      "Run only modules (and local repositories) under this folder");
+  worker_->add_option("--workspace-root", workspace_root_,
+                      "Where repositories are mirrored and runs checked out (default: "
+                      "$XDG_CACHE_HOME/qgate, else ~/.cache/qgate)");
   auto* once = worker_->add_flag("--once", once_, "Run one item (if any) and exit");
   worker_->add_flag("--drain", drain_, "Exit once nothing is queued")->excludes(once);
 }
@@ -114,6 +124,9 @@ std::optional<int> QueueCommands::run(std::ostream& out, std::ostream& err) {
                            : drain_ ? WorkerMode::drain
                                     : WorkerMode::forever;
     worker_options_.modules_root = modules_root_;
+    if (!workspace_root_.empty()) {
+      worker_options_.workspace_root = std::filesystem::absolute(workspace_root_);
+    }
     return run_worker(worker_options_, out, err);
   }
   if (!*queue_) return std::nullopt;

@@ -39,6 +39,7 @@ class QueueCommands {
   bool once_ = false;
   bool drain_ = false;
   std::string modules_root_;
+  std::string workspace_root_;
 };
 
 }  // namespace qgate

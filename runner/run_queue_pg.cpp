@@ -134,26 +134,36 @@ class PgRunQueue {
         "cannot claim a queued run", Tries::within_budget,
         [&](pqxx::connection& c, int tried) -> std::optional<QueueItem> {
           pqxx::work work(c);
+          std::optional<QueueItem> item;
           if (tried > 1) {
-            const auto mine =
-                work.exec_params("SELECT " + item_columns() +
-                                     " FROM qgate_run_queue q WHERE "
-                                     "q.claim_token = $1::uuid AND q.status = 'running'",
-                                 token);
-            if (!mine.empty()) return item_from(mine[0]);
+            item =
+                first_item(work.exec_params("SELECT " + item_columns() +
+                                                " FROM qgate_run_queue q WHERE "
+                                                "q.claim_token = $1::uuid AND q.status = 'running'",
+                                            token));
           }
-          const auto claimed = work.exec_params(
-              "WITH next AS (SELECT id FROM qgate_run_queue WHERE status = 'queued' "
-              "ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-              "UPDATE qgate_run_queue q SET status = 'running', attempts = q.attempts + 1, "
-              "worker_id = $2, worker_host = $3, worker_pid = $4, claim_token = $1::uuid, "
-              "lease_expires_at = NOW() + make_interval(secs => $5), started_at = NOW(), "
-              "finished_at = NULL, run_id = NULL, exit_code = NULL "
-              "FROM next WHERE q.id = next.id RETURNING " +
-                  item_columns(),
-              token, worker.id, worker.host, worker.pid, lease_seconds);
+          if (!item) {
+            item = first_item(work.exec_params(
+                "WITH next AS (SELECT id FROM qgate_run_queue WHERE status = 'queued' "
+                "ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+                "UPDATE qgate_run_queue q SET status = 'running', attempts = q.attempts + 1, "
+                "worker_id = $2, worker_host = $3, worker_pid = $4, claim_token = $1::uuid, "
+                "lease_expires_at = NOW() + make_interval(secs => $5), started_at = NOW(), "
+                "finished_at = NULL, run_id = NULL, exit_code = NULL "
+                "FROM next WHERE q.id = next.id RETURNING " +
+                    item_columns(),
+                token, worker.id, worker.host, worker.pid, lease_seconds));
+          }
+          if (item) {
+            // An earlier attempt's log stays; this one is appended after it.
+            item->log_seq = work.exec_params(
+                                    "SELECT coalesce(max(seq) + 1, 0) FROM "
+                                    "qgate_run_logs WHERE item_id = $1::uuid",
+                                    item->id)[0][0]
+                                .as<int>();
+          }
           work.commit();
-          return first_item(claimed);
+          return item;
         });
   }
 
@@ -286,6 +296,22 @@ class PgRunQueue {
                    });
   }
 
+  void append_log(const QueueItem& item, int seq, const std::string& chunk) {
+    db_.run("cannot append to the log of queue item " + item.id, Tries::once,
+            [&](pqxx::connection& c, int) {
+              pqxx::work work(c);
+              // Only the holder of the claim writes: a worker that lost the
+              // lease must not mix its lines into the next attempt's.
+              work.exec_params(
+                  "INSERT INTO qgate_run_logs (item_id, seq, chunk) SELECT q.id, $3, $4 FROM "
+                  "qgate_run_queue q WHERE q.id = $1::uuid AND q.claim_token = $2::uuid AND "
+                  "q.status = 'running' ON CONFLICT DO NOTHING",
+                  item.id, item.claim_token, seq, chunk);
+              work.commit();
+              return 0;
+            });
+  }
+
   std::optional<QueueItem> get(const std::string& id) {
     if (!uuid_text(id)) return std::nullopt;
     return db_.run(
@@ -405,6 +431,11 @@ void queue_list(void* queue, const QueueQuery& query, std::vector<QueueItem>& ou
 
 void queue_get(void* queue, const std::string& id, std::optional<QueueItem>& out, PgError& error) {
   guarded(error, [&] { out = as_queue(queue).get(id); });
+}
+
+void queue_append_log(void* queue, const QueueItem& item, int seq, const std::string& chunk,
+                      PgError& error) {
+  guarded(error, [&] { as_queue(queue).append_log(item, seq, chunk); });
 }
 
 }  // namespace qgate

@@ -27,5 +27,7 @@ void queue_cancel(void* queue, const std::string& id, std::optional<QueueItem>& 
                   PgError& error);
 void queue_list(void* queue, const QueueQuery& query, std::vector<QueueItem>& out, PgError& error);
 void queue_get(void* queue, const std::string& id, std::optional<QueueItem>& out, PgError& error);
+void queue_append_log(void* queue, const QueueItem& item, int seq, const std::string& chunk,
+                      PgError& error);
 
 }  // namespace qgate

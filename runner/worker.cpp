@@ -11,7 +11,9 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -19,10 +21,12 @@
 #include <thread>
 
 #include "runner/config.hpp"
+#include "runner/git_workspace.hpp"
 #include "runner/process_identity.hpp"
 #include "runner/result.hpp"
 #include "runner/run_check.hpp"
 #include "runner/run_queue.hpp"
+#include "runner/secret_masker.hpp"
 
 extern char** environ;
 
@@ -254,16 +258,226 @@ std::string seconds_text(Clock::duration duration) {
   return buffer;
 }
 
+// The largest log an item keeps in qgate_run_logs; what comes after is
+// counted and named in one last line.
+constexpr std::size_t kLogCapBytes = 4 * 1024 * 1024;
+
+// How many bytes at the end of `text` are an unfinished UTF-8 sequence,
+// whose rest has not been read yet.
+std::size_t unfinished_utf8(const std::string& text) {
+  for (std::size_t back = 1; back <= 3 && back <= text.size(); ++back) {
+    const auto byte = static_cast<unsigned char>(text[text.size() - back]);
+    if ((byte & 0xC0) == 0x80) continue;  // a continuation byte: look further back
+    const std::size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
+    return length > back ? back : 0;
+  }
+  return 0;
+}
+
+// The largest n <= `limit` that does not cut a UTF-8 sequence of `text`.
+std::size_t utf8_cut(std::string_view text, std::size_t limit) {
+  if (limit >= text.size()) return text.size();
+  std::size_t n = limit;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return n;
+}
+
+// The log of one item in qgate_run_logs: what `qgate check` prints, streamed
+// at each heartbeat, then each step's log. Entries are valid UTF-8 of at most
+// kLogChunkBytes, kLogCapBytes in all, secrets masked. Each is written with
+// its seq, once per try: a database away never holds the heartbeat up, and
+// an entry whose answer was lost is written again harmlessly.
+class RunLog {
+ public:
+  RunLog(RunQueue& queue, const QueueItem& item, const SecretMasker& masker,
+         std::function<void(const std::string&)> complain)
+      : queue_(queue),
+        item_(item),
+        masker_(masker),
+        stream_(masker),
+        complain_(std::move(complain)),
+        next_seq_(item.log_seq) {}
+
+  // Adds `text`.
+  void add(std::string_view text) { push(masker_.mask(text)); }
+
+  // Adds what the file at `path` gained since the last call; at `end`, also
+  // what was held back (a secret or a UTF-8 sequence not yet complete).
+  void follow(const fs::path& path, bool end) {
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+      in.seekg(static_cast<std::streamoff>(offset_));
+      std::string fresh((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      offset_ += fresh.size();
+      carry_ += stream_.feed(fresh);
+    }
+    if (end) {
+      carry_ += stream_.finish();
+      push(std::move(carry_));
+      carry_.clear();
+      return;
+    }
+    const std::size_t keep = unfinished_utf8(carry_);
+    push(carry_.substr(0, carry_.size() - keep));
+    carry_.erase(0, carry_.size() - keep);
+  }
+
+  // Adds the file at `path` under a header line, as far as the cap allows.
+  void add_file(const std::string& header, const fs::path& path) {
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (ec) {
+      push(masker_.mask(header) + "(" + path.string() + " cannot be read: " + ec.message() + ")\n");
+      return;
+    }
+    // Read a little past the room left, so that a secret at the cut is
+    // still recognised and masked whole.
+    const std::size_t room = total_ < kLogCapBytes ? kLogCapBytes - total_ : 0;
+    const std::size_t wanted = std::min<std::size_t>(size, room + masker_.longest());
+    std::string text(wanted, '\0');
+    std::ifstream in(path, std::ios::binary);
+    in.read(text.data(), static_cast<std::streamsize>(wanted));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    left_out_ += size - text.size();
+    const bool ends_line = text.empty() || text.back() == '\n';
+    // The header and the start of the file go together, in one entry.
+    push(masker_.mask(header) + masker_.mask(text) + (ends_line ? "" : "\n"));
+  }
+
+  // Names what the cap left out, if anything (past the cap, as the last line).
+  void close() {
+    if (left_out_ == 0) return;
+    std::string line = "qgate worker: " + std::to_string(left_out_) +
+                       " more bytes of output left out (an item's log is kept to " +
+                       std::to_string(kLogCapBytes / (1024 * 1024)) + " MB)\n";
+    left_out_ = 0;
+    split(line);
+  }
+
+  // Writes the entries not yet written, in order, each tried once; stops at
+  // the first the database could not take. Returns true once all are written.
+  bool flush() {
+    while (!pending_.empty()) {
+      try {
+        queue_.append_log(item_, pending_.front().first, pending_.front().second);
+        failing_ = false;
+      } catch (const StoreError& error) {
+        if (error.unavailable()) {
+          if (!failing_) complain_(error.what());
+          failing_ = true;
+          return false;
+        }
+        // Refused for good: that entry is lost, the rest still goes.
+        complain_(error.what());
+      }
+      pending_.pop_front();
+    }
+    return true;
+  }
+
+ private:
+  void push(std::string text) {
+    if (text.empty()) return;
+    text = valid_utf8(text);
+    if (total_ >= kLogCapBytes) {
+      left_out_ += text.size();
+      return;
+    }
+    if (total_ + text.size() > kLogCapBytes) {
+      const std::size_t kept = utf8_cut(text, kLogCapBytes - total_);
+      left_out_ += text.size() - kept;
+      text.resize(kept);
+    }
+    total_ += text.size();
+    split(text);
+  }
+
+  void split(const std::string& text) {
+    for (std::size_t at = 0; at < text.size();) {
+      const std::size_t n = utf8_cut(std::string_view(text).substr(at), kLogChunkBytes);
+      pending_.emplace_back(next_seq_++, text.substr(at, n));
+      at += n;
+    }
+  }
+
+  RunQueue& queue_;
+  const QueueItem& item_;
+  const SecretMasker& masker_;
+  StreamMasker stream_;
+  std::function<void(const std::string&)> complain_;
+  int next_seq_;
+  std::deque<std::pair<int, std::string>> pending_;
+  std::size_t offset_ = 0;
+  std::string carry_;
+  std::size_t total_ = 0;
+  std::size_t left_out_ = 0;
+  bool failing_ = false;
+};
+
+// The values that must never be logged: those of the worker's secret
+// variables (QGATE_GIT_TOKEN among them, as *_TOKEN).
+SecretMasker worker_masker(const std::vector<std::string>& environment) {
+  std::vector<std::string> secrets = secret_values(environment, default_secret_patterns());
+  for (const auto& entry : environment) {
+    if (entry.starts_with("QGATE_GIT_TOKEN=")) secrets.push_back(entry.substr(16));
+  }
+  return SecretMasker(std::move(secrets));
+}
+
+std::vector<std::string> environment_now() {
+  std::vector<std::string> env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    env.emplace_back(*entry);
+  }
+  return env;
+}
+
+// What the worker runs for an item.
+struct ItemPlan {
+  bool from_git = false;           // a worktree of item.repository at item.ref
+  fs::path config_path;            // the module's configuration
+  fs::path state_dir;              // `qgate check --state-dir`, empty for the default
+  std::vector<std::string> flags;  // of `qgate check`
+};
+
+// How an item's run ended, when not by itself.
+enum class Ending { normal, cancelled, lost, handed_back };
+
+// An item while the worker runs it: heartbeats, stop requests, cancels.
+struct ItemRun {
+  explicit ItemRun(const QueueItem& claimed)
+      : item(claimed),
+        started(Clock::now()),
+        stops_before(g_stop_requests),
+        next_beat(started + kHeartbeat) {}
+
+  const QueueItem& item;
+  Clock::time_point started;
+  int stops_before = 0;
+  Ending ending = Ending::normal;
+  Clock::time_point next_beat;
+  std::optional<Clock::time_point> stop_deadline;
+  std::function<void()> on_beat;  // at each heartbeat, after the renewal
+};
+
 class Worker {
  public:
   Worker(const WorkerOptions& options, std::ostream& out, std::ostream& err)
-      : options_(options), out_(out), err_(err) {
+      : options_(options),
+        out_(out),
+        err_(err),
+        environment_(environment_now()),
+        masker_(worker_masker(environment_)) {
     self_.host = host_name();
     self_.pid = ::getpid();
     self_.id = self_.host + "/" + std::to_string(self_.pid) + "/" + new_run_id().substr(0, 8);
     std::error_code ec;
-    qgate_ = fs::read_symlink("/proc/self/exe", ec);
+    qgate_ = options.qgate_binary.empty() ? fs::read_symlink("/proc/self/exe", ec)
+                                          : fs::path(options.qgate_binary);
     scratch_ = fs::temp_directory_path(ec) / ("qgate-worker-" + std::to_string(self_.pid));
+    workspace_root_ =
+        options.workspace_root.empty() ? default_workspace_root() : options.workspace_root;
+    git_ = find_executable("git");
   }
 
   int run() {
@@ -300,6 +514,38 @@ class Worker {
   }
 
  private:
+  // Runs git for a workspace as children of the worker, heartbeating.
+  class ItemGit final : public GitRunner {
+   public:
+    ItemGit(Worker& worker, ItemRun& run, fs::path log)
+        : worker_(worker), run_(run), log_(std::move(log)) {}
+    GitOutcome run(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                   const fs::path& cwd, bool stoppable) override {
+      GitOutcome outcome;
+      if (stoppable && run_.ending != Ending::normal) return outcome;
+      try {
+        CheckChild child(argv, env, cwd, log_);
+        worker_.wait_child(run_, child, stoppable);
+        outcome.exit_code =
+            child.term_signal() != 0 ? 128 + child.term_signal() : child.exit_code();
+      } catch (const std::exception& error) {
+        outcome.exit_code = 127;
+        outcome.output = error.what();
+        outcome.ran = true;
+        return outcome;
+      }
+      outcome.ran = !stoppable || run_.ending == Ending::normal;
+      outcome.output = tail_of(log_, 4000);
+      return outcome;
+    }
+    bool pause() override { return worker_.pause(run_, std::chrono::milliseconds(100)); }
+
+   private:
+    Worker& worker_;
+    ItemRun& run_;
+    fs::path log_;
+  };
+
   Clock::duration poll_pause() const {
     return std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(options_.poll_seconds));
@@ -337,9 +583,110 @@ class Worker {
     }
   }
 
-  // Returns why `item` cannot be run ("" if it can), and its config file.
-  std::string check_item(const QueueItem& item, fs::path& config_path,
-                         std::vector<std::string>& flags) {
+  // Renews the lease when a beat is due and notes stop signals: sets
+  // run.ending when the item must stop (first reason wins).
+  void tick(ItemRun& run) {
+    const auto now = Clock::now();
+    auto end_as = [&](Ending why) {
+      if (run.ending == Ending::normal) run.ending = why;
+    };
+    if (now >= run.next_beat) {
+      run.next_beat = now + kHeartbeat;
+      try {
+        const LeaseState lease = queue_->renew(run.item, options_.lease_seconds);
+        if (lease == LeaseState::cancel_requested) end_as(Ending::cancelled);
+        if (lease == LeaseState::lost) end_as(Ending::lost);
+      } catch (const StoreError& error) {
+        // Tried again at the next beat; the lease outlasts a short outage.
+        complain(error.what());
+      }
+      if (run.on_beat) run.on_beat();
+      sweep(false);
+    }
+    // The first stop signal lets the run finish (within --stop-timeout);
+    // a second one, or the end of that time, hands the item back.
+    if (g_stop_requests > run.stops_before && !run.stop_deadline) {
+      run.stop_deadline = now + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(options_.stop_seconds));
+      say("stopping: waiting for " + run.item.id + " to finish");
+    }
+    if (run.stop_deadline &&
+        (now >= *run.stop_deadline || g_stop_requests > run.stops_before + 1)) {
+      end_as(Ending::handed_back);
+    }
+  }
+
+  // Waits for `child` to end, heartbeating; when the item must stop and
+  // `stoppable`, sends it SIGTERM, then SIGKILL after a grace.
+  void wait_child(ItemRun& run, CheckChild& child, bool stoppable) {
+    std::optional<Clock::time_point> kill_at;
+    while (!child.try_reap()) {
+      auto wake = run.next_beat;
+      if (kill_at) wake = std::min(wake, *kill_at);
+      if (run.stop_deadline) wake = std::min(wake, *run.stop_deadline);
+      const bool has_fd = child.wait_fd() >= 0;
+      signals_.wait(
+          child.wait_fd(),
+          has_fd ? wake - Clock::now()
+                 : std::min<Clock::duration>(wake - Clock::now(), std::chrono::milliseconds(20)));
+      tick(run);
+      const auto now = Clock::now();
+      if (stoppable && run.ending != Ending::normal && !kill_at) {
+        child.signal(SIGTERM);
+        kill_at = now + kKillGrace;
+      }
+      if (kill_at && now >= *kill_at) {
+        child.signal(SIGKILL);
+        kill_at = now + kKillGrace;
+      }
+    }
+  }
+
+  // Waits up to `duration`, heartbeating; returns false when the item must stop.
+  bool pause(ItemRun& run, Clock::duration duration) {
+    const auto until = Clock::now() + duration;
+    while (run.ending == Ending::normal && Clock::now() < until) {
+      auto wake = std::min(until, run.next_beat);
+      if (run.stop_deadline) wake = std::min(wake, *run.stop_deadline);
+      signals_.wait(-1, wake - Clock::now());
+      tick(run);
+    }
+    return run.ending == Ending::normal;
+  }
+
+  // Returns why the configuration at `config_path` cannot be run for
+  // module `module_id` ("" if it can).
+  static std::string config_problem(const fs::path& config_path, const std::string& module_id) {
+    try {
+      const Config config = load_config(config_path);
+      if (config.module.id != module_id) {
+        return config_path.string() + " is the configuration of module " + config.module.id +
+               ", not of " + module_id;
+      }
+    } catch (const ConfigError& error) {
+      std::string text;
+      for (const auto& d : error.diagnostics()) text += format_diagnostic(d) + "\n";
+      if (!text.empty()) text.pop_back();
+      return text.empty() ? config_path.string() + " cannot be read" : text;
+    }
+    return "";
+  }
+
+  // Returns `path` if it lies under --modules-root (or there is none), else
+  // the problem.
+  std::string outside_modules_root(const fs::path& folder, const std::string& what) const {
+    if (options_.modules_root.empty()) return "";
+    std::error_code ec;
+    const fs::path root = fs::canonical(options_.modules_root, ec);
+    const auto relative = folder.lexically_relative(root);
+    if (ec || relative.empty() || *relative.begin() == "..") {
+      return what + " is outside " + options_.modules_root.string() + " (--modules-root)";
+    }
+    return "";
+  }
+
+  // Returns why `item` cannot be run ("" if it can), and what to run.
+  std::string check_item(const QueueItem& item, ItemPlan& plan) {
     QueueRequest request;
     request.module_id = item.module_id;
     request.checkout_id = item.checkout_id;
@@ -350,151 +697,210 @@ class Worker {
     request.max_attempts = item.max_attempts;
     // Rows may have been written by anything: checked again before use.
     if (std::string problem = validate_queue_request(request); !problem.empty()) return problem;
+    const auto options = nlohmann::json::parse(item.options_json, nullptr, false);
+    int jobs = options_.jobs;
+    if (options.is_object() && options.contains("jobs")) jobs = options["jobs"].get<int>();
+    if (jobs > 0) plan.flags.insert(plan.flags.end(), {"-j", std::to_string(jobs)});
+    if (options.is_object() && options.value("fail_fast", false)) {
+      plan.flags.push_back("--fail-fast");
+    }
+    if (options.is_object() && options.value("open_pr", false)) plan.flags.push_back("--open-pr");
+
     std::error_code ec;
+    if (item.module_path.empty()) {
+      plan.from_git = true;
+      // A local repository is held to --modules-root as a module folder is.
+      std::string local = item.repository;
+      if (local.starts_with("file://")) local = local.substr(7);
+      if (local.starts_with("/")) {
+        const fs::path folder = fs::weakly_canonical(local, ec);
+        if (std::string problem = outside_modules_root(folder, "repository " + item.repository);
+            !problem.empty()) {
+          return problem;
+        }
+      }
+      return "";
+    }
     const fs::path folder = fs::canonical(item.module_path, ec);
     if (ec || !fs::is_directory(folder, ec)) {
       return "module folder " + item.module_path + " does not exist on " + self_.host;
     }
-    if (!options_.modules_root.empty()) {
-      const fs::path root = fs::canonical(options_.modules_root, ec);
-      const auto relative = folder.lexically_relative(root);
-      if (ec || relative.empty() || *relative.begin() == "..") {
-        return "module folder " + item.module_path + " is outside " +
-               options_.modules_root.string() + " (--modules-root)";
-      }
+    if (std::string problem = outside_modules_root(folder, "module folder " + item.module_path);
+        !problem.empty()) {
+      return problem;
     }
-    config_path = folder / "integration-requirements.yaml";
-    try {
-      const Config config = load_config(config_path);
-      if (config.module.id != item.module_id) {
-        return config_path.string() + " is the configuration of module " + config.module.id +
-               ", not of " + item.module_id;
-      }
-    } catch (const ConfigError& error) {
-      std::string text;
-      for (const auto& d : error.diagnostics()) text += format_diagnostic(d) + "\n";
-      if (!text.empty()) text.pop_back();
-      return text;
-    }
-    const auto options = nlohmann::json::parse(item.options_json, nullptr, false);
-    int jobs = options_.jobs;
-    if (options.is_object() && options.contains("jobs")) jobs = options["jobs"].get<int>();
-    if (jobs > 0) flags.insert(flags.end(), {"-j", std::to_string(jobs)});
-    if (options.is_object() && options.value("fail_fast", false)) flags.push_back("--fail-fast");
-    return "";
+    plan.config_path = folder / "integration-requirements.yaml";
+    return config_problem(plan.config_path, item.module_id);
   }
 
   void run_item(const QueueItem& item) {
-    const auto started = Clock::now();
+    ItemRun run(item);
     say("claimed " + item.id + " (module " + item.module_id + ", attempt " +
         std::to_string(item.attempts) + " of " + std::to_string(item.max_attempts) + ")");
-    fs::path config_path;
-    std::vector<std::string> flags;
-    if (const std::string problem = check_item(item, config_path, flags); !problem.empty()) {
-      record(item, "finished", "", kExitUsage, problem, started);
-      return;
+    RunLog log(*queue_, item, masker_, [this](const std::string& text) { complain(text); });
+    run.on_beat = [&log] { log.flush(); };
+    if (item.log_seq > 0) {
+      log.add("== attempt " + std::to_string(item.attempts) + " of " +
+              std::to_string(item.max_attempts) + " (worker " + self_.id + ") ==\n");
     }
     const fs::path scratch = scratch_ / item.id;
     std::error_code ec;
     fs::create_directories(scratch, ec);
-    const fs::path report = scratch / "report.json";
-    const fs::path log = scratch / "output.log";
 
+    ItemPlan plan;
+    std::string problem = check_item(item, plan);
+    if (!problem.empty()) {
+      refuse(run, log, scratch, kExitUsage, problem);
+      return;
+    }
+    ItemGit git(*this, run, scratch / "git.log");
+    std::optional<GitWorkspace> workspace;
+    if (plan.from_git) {
+      workspace.emplace(GitSettings{workspace_root_, git_, qgate_, environment_}, git, masker_);
+      int code = kExitUsage;
+      const auto prepared = workspace->prepare(item.repository, item.ref, item.id, problem, code);
+      if (prepared != GitWorkspace::Outcome::ready) {
+        workspace->remove();
+        refuse(run, log, scratch, prepared == GitWorkspace::Outcome::stopped ? -1 : code, problem);
+        return;
+      }
+      const std::string shown = masker_.mask(without_url_userinfo(item.repository));
+      say(item.id + ": " + (workspace->cloned() ? "cloned " : "fetched ") + shown + ", " +
+          (item.ref.empty() ? std::string("HEAD") : item.ref) + " is " + workspace->commit());
+      log.add("== " + shown + " at " + (item.ref.empty() ? std::string("HEAD") : item.ref) +
+              ": commit " + workspace->commit() + " ==\n");
+      plan.config_path = workspace->folder() / "integration-requirements.yaml";
+      problem = config_problem(plan.config_path, item.module_id);
+      if (!problem.empty()) {
+        workspace->remove();
+        refuse(run, log, scratch, kExitUsage, problem);
+        return;
+      }
+      // The module's state outlives the worktree: a run spooled while the
+      // database was away is recorded by the module's next run.
+      plan.state_dir = workspace_root_ / "state" / item.module_id;
+    }
+
+    const fs::path report = scratch / "report.json";
+    const fs::path output = scratch / "output.log";
     // The command is fixed here: the module's own configuration decides
-    // what runs; the queue row gives only checked ids and the folder.
+    // what runs; the queue row gives only checked ids, the folder or the
+    // repository and ref, and checked options.
     std::vector<std::string> argv = {
-        qgate_.string(),          "check", "--ci", "-c", config_path.string(), "--report",
+        qgate_.string(),          "check", "--ci", "-c", plan.config_path.string(), "--report",
         "json=" + report.string()};
+    if (!plan.state_dir.empty()) argv.insert(argv.end(), {"--state-dir", plan.state_dir.string()});
     if (!item.checkout_id.empty()) argv.insert(argv.end(), {"--checkout", item.checkout_id});
-    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), plan.flags.begin(), plan.flags.end());
     // The URL goes through the environment, where other users cannot read
-    // it as they can read a command line.
+    // it as they can read a command line. The git token is the worker's
+    // own: the module's steps never see it.
     std::vector<std::string> env;
-    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-      if (std::strncmp(*entry, "QGATE_DATABASE_URL=", 19) != 0) env.emplace_back(*entry);
+    for (const auto& entry : environment_) {
+      if (!entry.starts_with("QGATE_DATABASE_URL=") && !entry.starts_with("QGATE_GIT_TOKEN=") &&
+          !entry.starts_with("QGATE_GIT_USERNAME=") && !entry.starts_with("QGATE_GIT_ASKPASS=")) {
+        env.push_back(entry);
+      }
     }
     env.push_back("QGATE_DATABASE_URL=" + options_.database_url);
 
     std::optional<CheckChild> child;
     try {
-      child.emplace(argv, env, config_path.parent_path(), log);
+      child.emplace(argv, env, plan.config_path.parent_path(), output);
     } catch (const std::exception& error) {
-      record(item, "finished", "", kExitInternal, error.what(), started);
+      if (workspace) workspace->remove();
+      refuse(run, log, scratch, kExitInternal, error.what());
       return;
     }
-
-    enum class Ending { normal, cancelled, lost, handed_back };
-    Ending ending = Ending::normal;
-    std::optional<Clock::time_point> kill_at;
-    std::optional<Clock::time_point> stop_deadline;
-    auto next_beat = Clock::now() + kHeartbeat;
-    const int stops_before = g_stop_requests;
-    auto stop_child = [&](Ending why) {
-      if (kill_at) return;
-      ending = why;
-      child->signal(SIGTERM);
-      kill_at = Clock::now() + kKillGrace;
+    run.on_beat = [&log, &output] {
+      log.follow(output, false);
+      log.flush();
     };
-    while (!child->try_reap()) {
-      auto wake = next_beat;
-      if (kill_at) wake = std::min(wake, *kill_at);
-      if (stop_deadline) wake = std::min(wake, *stop_deadline);
-      const bool has_fd = child->wait_fd() >= 0;
-      signals_.wait(
-          child->wait_fd(),
-          has_fd ? wake - Clock::now()
-                 : std::min<Clock::duration>(wake - Clock::now(), std::chrono::milliseconds(20)));
-      const auto now = Clock::now();
-      if (now >= next_beat) {
-        next_beat = now + kHeartbeat;
-        try {
-          const LeaseState lease = queue_->renew(item, options_.lease_seconds);
-          if (lease == LeaseState::cancel_requested) stop_child(Ending::cancelled);
-          if (lease == LeaseState::lost) stop_child(Ending::lost);
-        } catch (const StoreError& error) {
-          // Tried again at the next beat; the lease outlasts a short outage.
-          complain(error.what());
-        }
-        sweep(false);
-      }
-      // The first stop signal lets the run finish (within --stop-timeout);
-      // a second one, or the end of that time, hands the item back.
-      if (g_stop_requests > stops_before && !stop_deadline) {
-        stop_deadline = now + std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double>(options_.stop_seconds));
-        say("stopping: waiting for " + item.id + " to finish");
-      }
-      if (stop_deadline && (now >= *stop_deadline || g_stop_requests > stops_before + 1)) {
-        stop_child(Ending::handed_back);
-      }
-      if (kill_at && now >= *kill_at) {
-        child->signal(SIGKILL);
-        kill_at = now + kKillGrace;
-      }
-    }
+    wait_child(run, *child, true);
+    run.on_beat = [&log] { log.flush(); };
 
     std::string run_id = run_id_from_report(report);
     // No report when the database was away for the whole run: `qgate check`
     // kept the results in its spool (recorded by the module's next run) and
     // named the file, whose name is the run id.
-    if (run_id.empty()) run_id = run_id_from_spool_notice(log);
+    if (run_id.empty()) run_id = run_id_from_spool_notice(output);
     const int exit_code =
         child->term_signal() != 0 ? 128 + child->term_signal() : child->exit_code();
     std::string message;
-    if (child->term_signal() != 0) {
+    const bool child_killed = child->term_signal() != 0;
+    if (child_killed) {
       message = std::string("qgate check was killed by signal ") + strsignal(child->term_signal());
     } else if (exit_code != kExitPassed && exit_code != kExitFailed) {
-      message = tail_of(log, 2000);
+      message = masker_.mask(tail_of(output, 2000));
     }
     child.reset();
     if (const int left = kill_leftovers(); left > 0) {
       say("killed " + std::to_string(left) + " process(es) that " + item.id + " left behind");
     }
-    fs::remove_all(scratch, ec);
+    log.follow(output, true);
+    if (child_killed) log.add("qgate worker: " + message + "\n");
+    const bool all_logged = add_step_logs(log, report);
+    if (workspace) {
+      workspace->remove();
+      // The step logs are the item's log now (written before its end); the
+      // module's state keeps only what its next run needs (the spool).
+      if (all_logged && !run_id.empty()) fs::remove_all(plan.state_dir / "runs" / run_id, ec);
+    }
+    conclude(run, log, scratch, run_id, exit_code, message);
+  }
 
-    switch (ending) {
+  // Adds each step's log that the report names, under "== gate/step ==";
+  // returns false if one could not be read.
+  static bool add_step_logs(RunLog& log, const fs::path& report) {
+    std::ifstream in(report);
+    if (!in) return true;
+    const auto json = nlohmann::json::parse(in, nullptr, false);
+    if (json.is_discarded() || !json.is_object() || !json.contains("gates") ||
+        !json["gates"].is_array()) {
+      return true;
+    }
+    bool all = true;
+    for (const auto& gate : json["gates"]) {
+      if (!gate.is_object() || !gate.contains("steps") || !gate["steps"].is_array()) continue;
+      for (const auto& step : gate["steps"]) {
+        if (!step.is_object()) continue;
+        const std::string path = step.value("log_path", "");
+        if (path.empty()) continue;
+        std::error_code ec;
+        if (!fs::is_regular_file(path, ec)) {
+          all = false;
+          continue;
+        }
+        log.add_file("== " + step.value("gate", "") + "/" + step.value("name", "") + " ==\n", path);
+      }
+    }
+    return all;
+  }
+
+  // Ends `run` with `problem` before `qgate check` ran, the log saying why.
+  void refuse(ItemRun& run, RunLog& log, const fs::path& scratch, int exit_code,
+              const std::string& problem) {
+    if (run.ending == Ending::normal) log.add("qgate worker: " + problem + "\n");
+    conclude(run, log, scratch, "", exit_code, problem);
+  }
+
+  // Ends `run`: writes the rest of its log, then records how it ended
+  // (`exit_code` -1: stopped before `qgate check` ran).
+  void conclude(ItemRun& run, RunLog& log, const fs::path& scratch, const std::string& run_id,
+                int exit_code, const std::string& message) {
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+    const QueueItem& item = run.item;
+    if (run.ending == Ending::lost) {
+      say("lost the lease of " + item.id + ": stopped it; another worker runs it again");
+      return;
+    }
+    log.close();
+    // The log is complete before the item's end is: a reader that sees the
+    // item finished has its whole log.
+    while (!log.flush()) signals_.wait(-1, std::chrono::seconds(1));
+    switch (run.ending) {
       case Ending::lost:
-        say("lost the lease of " + item.id + ": stopped it; another worker runs it again");
         return;
       case Ending::handed_back:
         try {
@@ -505,10 +911,12 @@ class Worker {
         }
         return;
       case Ending::cancelled:
-        record(item, "cancelled", run_id, exit_code, "cancelled while running", started);
+        record(item, "cancelled", run_id, exit_code < 0 ? kExitCancelled : exit_code,
+               exit_code < 0 ? "cancelled before qgate check started" : "cancelled while running",
+               run.started);
         return;
       case Ending::normal:
-        record(item, "finished", run_id, exit_code, message, started);
+        record(item, "finished", run_id, exit_code, message, run.started);
         return;
     }
   }
@@ -538,10 +946,11 @@ class Worker {
   }
 
   void say(const std::string& text) {
-    out_ << "qgate worker " << self_.id << ": " << text << std::endl;
+    out_ << "qgate worker " << self_.id << ": " << masker_.mask(text) << std::endl;
   }
   void complain(const std::string& text) {
-    err_ << "qgate worker " << self_.id << ": " << text << std::endl;
+    err_ << "qgate worker " << self_.id << ": " << masker_.mask(without_url_userinfo(text))
+         << std::endl;
   }
 
   const WorkerOptions& options_;
@@ -549,8 +958,12 @@ class Worker {
   std::ostream& err_;
   StopSignals signals_;
   QueueWorker self_;
+  std::vector<std::string> environment_;
+  SecretMasker masker_;
   fs::path qgate_;
+  fs::path git_;
   fs::path scratch_;
+  fs::path workspace_root_;
   std::unique_ptr<RunQueue> queue_;
   Clock::time_point last_sweep_{};
 };
