@@ -1,6 +1,10 @@
 #include "runner/cli.hpp"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
 #include <iomanip>
 #include <iostream>
 
@@ -92,9 +96,25 @@ int show(const std::string& url, const std::string& state_dir, const std::string
   return kExitPassed;
 }
 
+// `qgate serve` and `qgate token` are the service's: qgate-server, beside
+// this executable, links the HTTP and PostgreSQL libraries that every other
+// command does without. Returns only if it cannot be started.
+int hand_over_to_server(char** argv, std::ostream& err) {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path server = self.parent_path() / "qgate-server";
+  ::execv(server.c_str(), argv);
+  err << "qgate " << argv[1] << ": cannot start " << server.string() << ": " << std::strerror(errno)
+      << "\n";
+  return kExitInternal;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  if (argc > 1 && (std::strcmp(argv[1], "serve") == 0 || std::strcmp(argv[1], "token") == 0)) {
+    return hand_over_to_server(argv, err);
+  }
   CLI::App app{"qgate: the quality gate between \"done\" and \"merged\""};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("qgate ") + kVersion);
@@ -162,6 +182,10 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   validate_cmd->add_option("-c,--config", config_path, "Configuration file");
 
   QueueCommands queue_commands(app, database_url);
+  // Listed for --help; handed over to qgate-server before parsing.
+  app.add_subcommand("serve",
+                     "Serve the HTTP API for the module checkout server (qgate serve --help)");
+  app.add_subcommand("token", "Create, list or revoke API tokens of qgate serve");
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,630 @@
+// `qgate serve`: routes, authentication and answers (runner/server/server.hpp).
+// This file and callbacks.cpp are the only ones to include httplib.h.
+#include "runner/server/server.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <httplib.h>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "runner/config.hpp"
+#include "runner/run_queue.hpp"
+#include "runner/server/api_db.hpp"
+#include "runner/server/api_requests.hpp"
+#include "runner/server/callbacks.hpp"
+#include "runner/server/metrics.hpp"
+#include "runner/server/signing.hpp"
+
+namespace qgate {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::atomic<bool> g_stopping{false};
+
+// Each HTTP thread keeps its own connections: libpqxx connections are not
+// shared between threads.
+struct ThreadDatabase {
+  std::unique_ptr<ApiDb> db;
+  std::unique_ptr<RunQueue> queue;
+};
+thread_local ThreadDatabase t_database;
+// Set by a route's handler, so that the logger does not count it twice.
+thread_local bool t_counted = false;
+
+void reply(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void reply_error(httplib::Response& res, const ApiError& error) {
+  reply(res, error.status, error.to_json());
+}
+
+// Bearer tokens are checked against the hashes of the active tokens, kept in
+// memory and read again every two seconds (and, for an unknown token, at
+// most twice a second), so that a revoked token stops working within
+// seconds and a flood of bad tokens does not reach the database.
+class TokenCache {
+ public:
+  bool knows(const std::string& token, ApiDb& db) {
+    const std::string hash = sha256_hex_of(token);
+    std::lock_guard lock(mutex_);
+    const auto now = Clock::now();
+    if (now - loaded_at_ > std::chrono::seconds(2)) load(db, now);
+    bool found = contains(hash);
+    if (!found && now - loaded_at_ > std::chrono::milliseconds(500)) {
+      load(db, now);
+      found = contains(hash);
+    }
+    return found;
+  }
+
+ private:
+  void load(ApiDb& db, Clock::time_point now) {
+    hashes_ = db.active_token_hashes();
+    loaded_at_ = now;
+  }
+  // Looks at every hash whatever matches, each compared in constant time.
+  bool contains(const std::string& hash) const {
+    bool found = false;
+    for (const auto& known : hashes_) found = equal_in_constant_time(known, hash) || found;
+    return found;
+  }
+
+  std::mutex mutex_;
+  std::vector<std::string> hashes_;
+  Clock::time_point loaded_at_{};
+};
+
+// Views of runs that have ended and whose callback is settled never change
+// again: they are kept (the most recent few thousand) so that pollers of
+// finished runs do not reach the database.
+class EndedRunCache {
+ public:
+  std::optional<std::string> find(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    const auto found = views_.find(id);
+    if (found == views_.end()) return std::nullopt;
+    return found->second;
+  }
+  void keep_if_settled(const std::string& id, const nlohmann::json& view, std::string text) {
+    const std::string status = view.value("status", "");
+    const std::string callback = view["callback"].value("state", "");
+    if (status == "queued" || status == "running" || callback == "pending") return;
+    std::lock_guard lock(mutex_);
+    if (views_.count(id) > 0) return;
+    if (order_.size() >= kCapacity) {
+      views_.erase(order_.front());
+      order_.pop_front();
+    }
+    views_.emplace(id, std::move(text));
+    order_.push_back(id);
+  }
+
+ private:
+  static constexpr std::size_t kCapacity = 4096;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::string> views_;
+  std::deque<std::string> order_;
+};
+
+class ApiServer {
+ public:
+  ApiServer(const ServeOptions& options, std::ostream& out, std::ostream& err)
+      : options_(options), out_(out), err_(err) {
+    public_url_ = options_.public_url;
+    callback_secret_ =
+        options_.callback_secret.empty() ? options_.api_secret : options_.callback_secret;
+  }
+
+  int run() {
+    if (!load_registry()) return 2;
+    try {
+      // Opening the queue migrates the database; fails early if it is away.
+      open_run_queue(options_.database_url);
+    } catch (const StoreError& error) {
+      err_ << "qgate serve: " << error.what() << "\n";
+      return 3;
+    }
+    if (options_.workers > 0 && !start_workers()) return 3;
+
+    // Signals are taken by one thread; every other thread blocks them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    setup_routes();
+    int port = options_.port;
+    if (port == 0) {
+      port = server_.bind_to_any_port(options_.host);
+    } else if (!server_.bind_to_port(options_.host, port)) {
+      port = -1;
+    }
+    if (port < 0) {
+      err_ << "qgate serve: cannot listen on " << options_.host << ":" << options_.port << "\n";
+      stop_workers();
+      return 3;
+    }
+    if (public_url_.empty()) public_url_ = "http://" + options_.host + ":" + std::to_string(port);
+
+    std::thread signal_thread([this, signals] {
+      int signal = 0;
+      sigwait(&signals, &signal);
+      if (signal == SIGTERM || signal == SIGINT) {
+        g_stopping = true;
+        server_.stop();
+      }
+    });
+    std::unique_ptr<CallbackDispatcher> dispatcher;
+    std::thread callback_thread;
+    if (!callback_secret_.empty()) {
+      CallbackOptions callback;
+      callback.database_url = options_.database_url;
+      callback.secret = callback_secret_;
+      callback.public_base_url = public_url_;
+      callback.max_attempts = options_.callback_attempts;
+      callback.first_pause_seconds = options_.callback_first_pause_seconds;
+      dispatcher = std::make_unique<CallbackDispatcher>(callback);
+      callbacks_ = dispatcher.get();
+      callback_thread = std::thread([&] { dispatcher->run(g_stopping); });
+    }
+    std::thread janitor([this] { forget_old_signatures(); });
+
+    out_ << "qgate serve: listening on http://" << options_.host << ":" << port << " ("
+         << options_.threads << " threads, " << options_.workers << " workers)" << std::endl;
+    server_.listen_after_bind();
+    g_stopping = true;
+    out_ << "qgate serve: stopping" << std::endl;
+    // Wakes the signal thread if the server stopped for another reason.
+    kill(getpid(), SIGTERM);
+    signal_thread.join();
+    if (callback_thread.joinable()) callback_thread.join();
+    janitor.join();
+    stop_workers();
+    out_ << "qgate serve: stopped" << std::endl;
+    return 0;
+  }
+
+ private:
+  bool load_registry() {
+    try {
+      for (auto& module : load_module_registry(options_.registry)) {
+        registry_[module.id] = module;
+      }
+    } catch (const ConfigError& error) {
+      for (const auto& d : error.diagnostics()) err_ << format_diagnostic(d) << "\n";
+      return false;
+    }
+    return true;
+  }
+
+  // Forks the worker supervisor while this process has no other thread.
+  bool start_workers() {
+    worker_pid_ = fork();
+    if (worker_pid_ < 0) {
+      err_ << "qgate serve: cannot start the workers\n";
+      return false;
+    }
+    if (worker_pid_ == 0) {
+      WorkerOptions worker = options_.worker;
+      worker.database_url = options_.database_url;
+      worker.workers = options_.workers;
+      _exit(run_worker(worker, std::cout, std::cerr));
+    }
+    return true;
+  }
+
+  void stop_workers() {
+    if (worker_pid_ <= 0) return;
+    kill(worker_pid_, SIGTERM);
+    int status = 0;
+    waitpid(worker_pid_, &status, 0);
+    worker_pid_ = -1;
+  }
+
+  void forget_old_signatures() {
+    auto next = Clock::now();
+    while (!g_stopping) {
+      if (Clock::now() >= next) {
+        next = Clock::now() + std::chrono::seconds(60);
+        try {
+          ApiDb db(options_.database_url);
+          db.forget_signatures_older_than(2 * options_.replay_window_seconds);
+        } catch (const std::exception& error) {
+          err_ << "qgate serve: " << error.what() << std::endl;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+
+  static ApiDb& db(const std::string& url) {
+    if (!t_database.db) t_database.db = std::make_unique<ApiDb>(url);
+    return *t_database.db;
+  }
+  static RunQueue& queue(const std::string& url) {
+    if (!t_database.queue) t_database.queue = open_run_queue(url);
+    return *t_database.queue;
+  }
+
+  // Returns "" if the request is authenticated, else why not (never
+  // echoing what was sent).
+  std::string authenticate(const httplib::Request& req) {
+    const std::string authorization = req.get_header_value("Authorization");
+    if (!authorization.empty()) {
+      if (authorization.rfind("Bearer ", 0) != 0) return "unsupported authorization scheme";
+      const std::string token = authorization.substr(7);
+      if (token.size() != 47 || token.rfind("qgt_", 0) != 0) return "unknown token";
+      return tokens_.knows(token, db(options_.database_url)) ? "" : "unknown token";
+    }
+    const std::string signature = req.get_header_value("X-Qgate-Signature");
+    if (signature.empty()) return "missing credentials: a bearer token or a signature";
+    if (options_.api_secret.empty()) return "signed requests are not enabled on this server";
+    const std::string timestamp = req.get_header_value("X-Qgate-Timestamp");
+    if (timestamp.empty() || timestamp.size() > 12 ||
+        timestamp.find_first_not_of("0123456789") != std::string::npos) {
+      return "missing or malformed X-Qgate-Timestamp";
+    }
+    const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    if (std::llabs(now - std::stoll(timestamp)) > options_.replay_window_seconds) {
+      return "X-Qgate-Timestamp is outside the replay window";
+    }
+    const std::string nonce = req.get_header_value("X-Qgate-Nonce");
+    if (nonce.size() > 128) return "X-Qgate-Nonce is longer than 128 characters";
+    const std::string text =
+        request_signing_text(timestamp, nonce, req.method, req.target, req.body);
+    if (!signature_matches(options_.api_secret, text, signature)) return "bad signature";
+    if (!db(options_.database_url).remember_signature(sha256_hex_of(signature))) {
+      return "replayed signature";
+    }
+    return "";
+  }
+
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+  // Wraps a /v1 handler: authentication first (401 changes nothing), ids
+  // checked, a database that is away answered with 503, and the request
+  // counted under its route.
+  httplib::Server::Handler guarded(const std::string& route, Handler handler) {
+    return [this, route, handler](const httplib::Request& req, httplib::Response& res) {
+      const auto started = Clock::now();
+      try {
+        for (std::size_t i = 1; i < req.matches.size(); ++i) {
+          if (!is_uuid(req.matches[i].str())) {
+            reply_error(res, {400, "invalid_id", "the id in the path must be a UUID", "id"});
+            return count(route, req, res, started);
+          }
+        }
+        if (const std::string problem = authenticate(req); !problem.empty()) {
+          res.set_header("WWW-Authenticate", "Bearer realm=\"qgate\"");
+          reply_error(res, {401, "unauthorized", problem, ""});
+          return count(route, req, res, started);
+        }
+        handler(req, res);
+      } catch (const QueueRequestRejected& error) {
+        reply_error(res, {422, "rejected", error.what(), ""});
+      } catch (const StoreError& error) {
+        err_ << "qgate serve: " << req.method << " " << req.path << ": " << error.what()
+             << std::endl;
+        res.set_header("Retry-After", "5");
+        reply_error(res, {503, "database_unavailable",
+                          error.unavailable() ? "the database cannot be reached now"
+                                              : "the database refused the request",
+                          ""});
+      }
+      count(route, req, res, started);
+    };
+  }
+
+  void count(const std::string& route, const httplib::Request& req, const httplib::Response& res,
+             Clock::time_point started) {
+    t_counted = true;
+    metrics_.record(route, req.method, res.status,
+                    std::chrono::duration<double>(Clock::now() - started).count());
+  }
+
+  void setup_routes() {
+    server_.new_task_queue = [threads = options_.threads] {
+      return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+    };
+    server_.set_payload_max_length(options_.max_body_bytes);
+    server_.set_keep_alive_max_count(1000);
+    // Headers and body go in separate writes: without this, Nagle's
+    // algorithm and delayed ACKs hold each answer for 40 ms.
+    server_.set_tcp_nodelay(true);
+    server_.set_read_timeout(10, 0);
+    server_.set_write_timeout(10, 0);
+    server_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      if (!t_counted) metrics_.record("unmatched", req.method, res.status, 0);
+      t_counted = false;
+      if (options_.access_log) {
+        out_ << req.method << " " << req.path << " " << res.status << std::endl;
+      }
+    });
+    server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      const int status = res.status;
+      std::string code = status == 413   ? "payload_too_large"
+                         : status == 404 ? "not_found"
+                                         : "http_" + std::to_string(status);
+      std::string message = status == 413   ? "the body is larger than the server accepts"
+                            : status == 404 ? "no such route"
+                                            : "the request could not be served";
+      reply_error(res, {status, code, message, ""});
+    });
+
+    server_.Get("/healthz", [this](const httplib::Request& req, httplib::Response& res) {
+      const auto started = Clock::now();
+      reply(res, 200, {{"status", "ok"}});
+      count("/healthz", req, res, started);
+    });
+    server_.Get("/readyz", [this](const httplib::Request& req, httplib::Response& res) {
+      const auto started = Clock::now();
+      try {
+        db(options_.database_url).ping();
+        reply(res, 200, {{"status", "ready"}});
+      } catch (const std::exception&) {
+        reply(res, 503, {{"status", "database unreachable"}});
+      }
+      count("/readyz", req, res, started);
+    });
+    server_.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+      const auto started = Clock::now();
+      try {
+        const DatabaseFigures figures = db(options_.database_url).figures();
+        res.set_content(
+            render_metrics(metrics_, figures, callbacks_ ? &callbacks_->counts() : nullptr),
+            "text/plain; version=0.0.4; charset=utf-8");
+      } catch (const std::exception& error) {
+        err_ << "qgate serve: /metrics: " << error.what() << std::endl;
+        res.status = 503;
+        res.set_content("# the database cannot be reached\n", "text/plain; charset=utf-8");
+      }
+      count("/metrics", req, res, started);
+    });
+
+    server_.Post("/v1/runs",
+                 guarded("/v1/runs", [this](const auto& req, auto& res) { create_run(req, res); }));
+    server_.Get("/v1/runs", guarded("/v1/runs", [this](const auto& req, auto& res) {
+                  list_runs(req, res, "");
+                }));
+    server_.Get(R"(/v1/runs/([^/]+))", guarded("/v1/runs/{id}", [this](const auto& req, auto& res) {
+                  show_run(req.matches[1].str(), res);
+                }));
+    server_.Get(
+        R"(/v1/runs/([^/]+)/log)",
+        guarded("/v1/runs/{id}/log", [this](const auto& req, auto& res) { stream_log(req, res); }));
+    server_.Post(R"(/v1/runs/([^/]+)/cancel)",
+                 guarded("/v1/runs/{id}/cancel", [this](const auto& req, auto& res) {
+                   cancel_run(req.matches[1].str(), res);
+                 }));
+    server_.Get(R"(/v1/checkouts/([^/]+)/runs)",
+                guarded("/v1/checkouts/{id}/runs", [this](const auto& req, auto& res) {
+                  const std::string checkout = req.matches[1].str();
+                  if (!db(options_.database_url).checkout(checkout)) {
+                    return reply_error(res, {404, "not_found", "no such checkout", "id"});
+                  }
+                  list_runs(req, res, checkout);
+                }));
+  }
+
+  void create_run(const httplib::Request& req, httplib::Response& res) {
+    RunRequestBody body;
+    if (auto error = parse_run_request(req.get_header_value("Content-Type"), req.body, body)) {
+      return reply_error(res, *error);
+    }
+    const std::string key = req.get_header_value("Idempotency-Key");
+    if (req.has_header("Idempotency-Key") && !valid_idempotency_key(key)) {
+      return reply_error(
+          res, {400, "invalid_field", "Idempotency-Key must be 1 to 200 letters, digits or '._:-'",
+                "Idempotency-Key"});
+    }
+    ApiDb& database = db(options_.database_url);
+    if (!body.checkout_id.empty()) {
+      const auto checkout = database.checkout(body.checkout_id);
+      if (!checkout) {
+        return reply_error(res,
+                           {422, "unknown_checkout", "no checkout has this id", "checkout_id"});
+      }
+      if (!body.module_id.empty() && body.module_id != checkout->module_id) {
+        return reply_error(res, {422, "checkout_mismatch",
+                                 "the checkout is of module " + checkout->module_id, "module_id"});
+      }
+      if (checkout->status == "abandoned") {
+        return reply_error(
+            res, {409, "checkout_abandoned", "the checkout was abandoned", "checkout_id"});
+      }
+      body.module_id = checkout->module_id;
+    }
+    const auto module = registry_.find(body.module_id);
+    if (module == registry_.end()) {
+      return reply_error(
+          res, {422, "unknown_module", "module " + body.module_id + " is not in the registry",
+                "module_id"});
+    }
+    QueueRequest request;
+    request.module_id = body.module_id;
+    request.checkout_id = body.checkout_id;
+    request.ref = body.ref;
+    request.max_attempts = options_.max_attempts;
+    request.idempotency_key = key;
+    std::error_code ec;
+    const fs::path local = options_.modules_root / module->second.key;
+    if (!options_.modules_root.empty() && !module->second.key.empty() &&
+        fs::is_regular_file(local / "integration-requirements.yaml", ec)) {
+      request.module_path = fs::absolute(local).lexically_normal().string();
+    } else if (!module->second.repository.empty()) {
+      request.repository = module->second.repository;
+    } else {
+      return reply_error(
+          res, {422, "no_source", "module " + body.module_id + " has no repository in the registry",
+                "module_id"});
+    }
+    if (!body.options.contains("callback_url") && !options_.default_callback_url.empty()) {
+      body.options["callback_url"] = options_.default_callback_url;
+    }
+    if (body.options.contains("callback_url") && callback_secret_.empty()) {
+      return reply_error(res, {422, "callbacks_disabled",
+                               "this server has no callback secret (QGATE_CALLBACK_SECRET)",
+                               "options.callback_url"});
+    }
+    request.options_json = body.options.dump();
+    const Enqueued enqueued = queue(options_.database_url).enqueue(request);
+    auto view = database.run_view(enqueued.item.id, public_url_);
+    if (!view) return reply_error(res, {503, "database_unavailable", "the run vanished", ""});
+    res.set_header("Location", "/v1/runs/" + enqueued.item.id);
+    if (!enqueued.created) res.set_header("Idempotent-Replayed", "true");
+    reply(res, 202, *view);
+  }
+
+  void show_run(const std::string& id, httplib::Response& res) {
+    if (auto text = ended_runs_.find(id)) {
+      res.status = 200;
+      res.set_content(*text, "application/json");
+      return;
+    }
+    auto view = db(options_.database_url).run_view(id, public_url_);
+    if (!view) return reply_error(res, {404, "not_found", "no such run", "id"});
+    std::string text = view->dump();
+    ended_runs_.keep_if_settled(id, *view, text);
+    res.status = 200;
+    res.set_content(text, "application/json");
+  }
+
+  void list_runs(const httplib::Request& req, httplib::Response& res, const std::string& checkout) {
+    RunListQuery query;
+    const bool fixed = !checkout.empty();
+    std::multimap<std::string, std::string> params(req.params.begin(), req.params.end());
+    if (auto error = parse_run_list_query(params, query, fixed)) return reply_error(res, *error);
+    if (fixed) query.checkout_id = checkout;
+    const RunPage page = db(options_.database_url).list_runs(query);
+    nlohmann::json body = {{"runs", page.runs}, {"next_cursor", nullptr}, {"next", nullptr}};
+    if (!page.next_cursor.empty()) {
+      std::string next = req.path + "?";
+      for (const auto& [name, value] : params) {
+        if (name != "cursor") next += name + "=" + value + "&";
+      }
+      next += "cursor=" + page.next_cursor;
+      body["next_cursor"] = page.next_cursor;
+      body["next"] = next;
+      res.set_header("Link", "<" + next + ">; rel=\"next\"");
+    }
+    reply(res, 200, body);
+  }
+
+  void cancel_run(const std::string& id, httplib::Response& res) {
+    const auto item = queue(options_.database_url).request_cancel(id);
+    if (!item) return reply_error(res, {404, "not_found", "no such run", "id"});
+    auto view = db(options_.database_url).run_view(id, public_url_);
+    if (!view) return reply_error(res, {404, "not_found", "no such run", "id"});
+    if (item->status == "finished" || item->status == "interrupted") {
+      return reply(
+          res, 409,
+          {{"error", {{"code", "already_ended"}, {"message", "the run had ended already"}}},
+           {"run", *view}});
+    }
+    reply(res, 202, *view);
+  }
+
+  // Streams the log with chunked encoding while the run goes on; one of a
+  // few threads at most, so that followers cannot take every HTTP thread.
+  void stream_log(const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1].str();
+    for (const auto& [name, value] : req.params) {
+      if (name != "follow" || (value != "true" && value != "false")) {
+        return reply_error(res,
+                           {400, "invalid_field", "the only parameter is follow=true|false", name});
+      }
+    }
+    if (!db(options_.database_url).item_exists(id)) {
+      return reply_error(res, {404, "not_found", "no such run", "id"});
+    }
+    const bool follow = req.get_param_value("follow") != "false";
+    if (!follow) {
+      std::string text;
+      int seq = 0;
+      bool ended = false;
+      while (true) {
+        const auto chunks = db(options_.database_url).log_after(id, seq, ended);
+        if (chunks.empty()) break;
+        for (const auto& chunk : chunks) text += chunk.text;
+        seq = chunks.back().seq;
+      }
+      res.status = 200;
+      res.set_content(text, "text/plain; charset=utf-8");
+      return;
+    }
+    if (streams_.fetch_add(1) >= std::max(1, options_.threads / 2)) {
+      streams_.fetch_sub(1);
+      res.set_header("Retry-After", "5");
+      return reply_error(res, {503, "too_many_streams", "too many logs are being followed", ""});
+    }
+    auto seq = std::make_shared<int>(0);
+    const std::string url = options_.database_url;
+    res.set_chunked_content_provider(
+        "text/plain; charset=utf-8",
+        [id, seq, url](std::size_t, httplib::DataSink& sink) {
+          bool ended = false;
+          std::vector<LogChunk> chunks;
+          try {
+            chunks = db(url).log_after(id, *seq, ended);
+          } catch (const std::exception&) {
+            return false;  // the client sees a cut stream and asks again
+          }
+          for (const auto& chunk : chunks) {
+            if (!sink.write(chunk.text.data(), chunk.text.size())) return false;
+            *seq = chunk.seq;
+          }
+          if ((ended && chunks.empty()) || g_stopping) {
+            sink.done();
+            return true;
+          }
+          if (chunks.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          return true;
+        },
+        [this](bool) { streams_.fetch_sub(1); });
+  }
+
+  const ServeOptions& options_;
+  std::ostream& out_;
+  std::ostream& err_;
+  std::string public_url_;
+  std::string callback_secret_;
+  std::map<std::string, ModuleInfo> registry_;
+  httplib::Server server_;
+  HttpMetrics metrics_;
+  TokenCache tokens_;
+  EndedRunCache ended_runs_;
+  CallbackDispatcher* callbacks_ = nullptr;
+  std::atomic<int> streams_{0};
+  pid_t worker_pid_ = -1;
+};
+
+}  // namespace
+
+int run_server(const ServeOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.database_url.empty()) {
+    err << "qgate serve: give --database-url or set QGATE_DATABASE_URL\n";
+    return 2;
+  }
+  ApiServer server(options, out, err);
+  return server.run();
+}
+
+}  // namespace qgate
