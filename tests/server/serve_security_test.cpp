@@ -168,7 +168,9 @@ TEST(ServeSecurity, BodiesAreLimitedAndReadStrictly) {
     EXPECT_EQ(answer->status, status) << body << " -> " << answer->body;
     const json error = json::parse(answer->body, nullptr, false);
     EXPECT_EQ(testing::openapi_violations(error, "Error"), "") << answer->body;
-    if (!field.empty()) EXPECT_EQ(error["error"].value("field", ""), field) << body;
+    if (!field.empty()) {
+      EXPECT_EQ(error["error"].value("field", ""), field) << body;
+    }
   }
   const auto wrong_type = post("{\"module_id\": \"alp-001\"}", "text/plain");
   ASSERT_TRUE(wrong_type);

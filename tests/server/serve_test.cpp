@@ -125,7 +125,9 @@ TEST(Serve, PagesThroughRunsNewestFirst) {
     EXPECT_EQ(testing::openapi_violations(body, "RunPage"), "");
     for (const auto& run : body["runs"]) seen.push_back(run["id"]);
     next = body["next"].is_null() ? "" : body["next"].get<std::string>();
-    if (!next.empty()) EXPECT_EQ(page->get_header_value("Link"), "<" + next + ">; rel=\"next\"");
+    if (!next.empty()) {
+      EXPECT_EQ(page->get_header_value("Link"), "<" + next + ">; rel=\"next\"");
+    }
     ++pages;
   }
   EXPECT_EQ(pages, 3);
@@ -174,7 +176,7 @@ TEST(Serve, CancelsAQueuedRun) {
 }
 
 TEST(Serve, HealthReadinessAndMetrics) {
-  TempDir pg_dir;
+  testing::TempDir pg_dir;
   testing::PrivateServer database(pg_dir.path() / "pg");
   std::string problem;
   const std::string url = database.start(problem);
