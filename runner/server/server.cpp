@@ -223,6 +223,13 @@ class ApiServer {
       WorkerOptions worker = options_.worker;
       worker.database_url = options_.database_url;
       worker.workers = options_.workers;
+      // The worker runs `qgate check`, and git's askpass, with the qgate
+      // beside this executable.
+      if (worker.qgate_binary.empty()) {
+        std::error_code ec;
+        worker.qgate_binary =
+            (fs::read_symlink("/proc/self/exe", ec).parent_path() / "qgate").string();
+      }
       _exit(run_worker(worker, std::cout, std::cerr));
     }
     return true;
@@ -257,7 +264,15 @@ class ApiServer {
     return *t_database.db;
   }
   static RunQueue& queue(const std::string& url) {
-    if (!t_database.queue) t_database.queue = open_run_queue(url);
+    if (!t_database.queue) {
+      // As ApiDb's: a client gets a 503 soon rather than waiting on a
+      // database that is away.
+      RetryBudget budget;
+      budget.total = std::chrono::milliseconds(1500);
+      budget.first_pause = std::chrono::milliseconds(50);
+      budget.longest_pause = std::chrono::milliseconds(500);
+      t_database.queue = open_run_queue(url, budget);
+    }
     return *t_database.queue;
   }
 

@@ -76,6 +76,11 @@ int serve(CLI::App& app, int argc, char** argv) {
       ->check(CLI::Range(0, 256));
   app.add_option("--lease", options.worker.lease_seconds, "Workers' lease, in seconds")
       ->capture_default_str();
+  app.add_option("--workspace-root", options.worker.workspace_root,
+                 "Workers' mirrors and worktrees (default: $XDG_CACHE_HOME/qgate)");
+  app.add_option("--poll", options.worker.poll_seconds,
+                 "Workers' pause between claims while nothing is queued, in seconds")
+      ->capture_default_str();
   app.add_option("--stop-timeout", options.worker.stop_seconds,
                  "After SIGTERM, how long running runs may go on")
       ->capture_default_str();
