@@ -100,7 +100,21 @@ bool parse_run_cursor(const std::string& cursor, std::string& micros, std::strin
 
 struct ApiDb::State {
   explicit State(const std::string& url) : connection(url, api_budget()) {}
+
+  // The hot statements are prepared once per connection (a new one after a
+  // reconnection): parsing and planning them was most of the database's
+  // work per request.
+  void prepare(pqxx::connection& c) {
+    if (&c == prepared_on && c.backendpid() == prepared_pid) return;
+    c.prepare("qgate_run_view", kViewSql);
+    c.prepare("qgate_run_list", kListSql);
+    prepared_on = &c;
+    prepared_pid = c.backendpid();
+  }
+
   PgConnection connection;
+  const pqxx::connection* prepared_on = nullptr;
+  int prepared_pid = 0;
 };
 
 ApiDb::ApiDb(const std::string& url) : state_(std::make_unique<State>(url)) {}
@@ -110,8 +124,9 @@ std::optional<nlohmann::json> ApiDb::run_view(const std::string& id, const std::
   return state_->connection.run(
       "reading run " + id, PgConnection::Tries::within_budget,
       [&](pqxx::connection& c, int) -> std::optional<nlohmann::json> {
+        state_->prepare(c);
         pqxx::nontransaction tx(c);
-        const auto rows = tx.exec_params(kViewSql, id);
+        const auto rows = tx.exec_prepared("qgate_run_view", id);
         if (rows.empty()) return std::nullopt;
         const auto& row = rows[0];
         const std::string status = row[6].as<std::string>();
