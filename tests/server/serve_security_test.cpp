@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
 #include "runner/server/signing.hpp"
 #include "tests/server/serve_fixture.hpp"
@@ -228,6 +229,38 @@ TEST(ServeSecurity, TokensAndSecretsNeverAppearInLogsOrAnswers) {
   }
   // Only the token's SHA-256 is stored.
   EXPECT_NE(database.find(sha256_hex_of(serve.token())), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qgate
+
+namespace qgate {
+namespace {
+
+TEST(ServeSecurity, RevokedTokenIsRefusedWithinTwoSeconds) {
+  testing::ServeProcess serve;
+  const auto before = serve.client().Get("/v1/runs", serve.auth());
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->status, 200);
+  const auto revoked =
+      testing::run_command("QGATE_DATABASE_URL='" + serve.database_url() + "' '" +
+                               testing::qgate_binary().string() + "' token revoke tests",
+                           serve.folder());
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.output;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  const auto after = serve.client().Get("/v1/runs", serve.auth());
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401);
+  // A new token works at once.
+  const auto made = testing::run_command("QGATE_DATABASE_URL='" + serve.database_url() + "' '" +
+                                             testing::qgate_binary().string() +
+                                             "' token create --name second 2>/dev/null",
+                                         serve.folder());
+  const std::string token = made.output.substr(0, made.output.find('\n'));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  const auto fresh = serve.client().Get("/v1/runs", {{"Authorization", "Bearer " + token}});
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->status, 200);
 }
 
 }  // namespace
