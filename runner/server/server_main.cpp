@@ -12,6 +12,7 @@
 
 #include "runner/run_queue.hpp"
 #include "runner/server/api_db.hpp"
+#include "runner/server/api_requests.hpp"
 #include "runner/server/server.hpp"
 
 // cpp-httplib 0.11 (Debian 12's) writes an answer's headers and body in two
@@ -69,7 +70,8 @@ int serve(CLI::App& app, int argc, char** argv) {
       ->check(CLI::Range(1, 50));
   app.add_option("--callback-first-pause", options.callback_first_pause_seconds,
                  "Seconds before a callback's second attempt (doubling after)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_flag("--access-log", options.access_log, "Print one line per request");
   app.add_option("--workers", options.workers, "Workers run by this server (0: none)")
       ->capture_default_str()
@@ -99,6 +101,13 @@ int serve(CLI::App& app, int argc, char** argv) {
   if (options.port < 0 || options.port > 65535) {
     std::cerr << "qgate serve: --listen port must be from 0 to 65535\n";
     return 2;
+  }
+  if (!options.default_callback_url.empty()) {
+    if (const auto problem = qgate::callback_url_problem(options.default_callback_url);
+        !problem.empty()) {
+      std::cerr << "qgate serve: --callback-url " << problem << "\n";
+      return 2;
+    }
   }
   options.api_secret = environment("QGATE_API_SECRET");
   options.callback_secret = environment("QGATE_CALLBACK_SECRET");

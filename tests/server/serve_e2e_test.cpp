@@ -256,5 +256,35 @@ TEST(ServeEndToEnd, LogStreamsWhileTheRunGoesOnAndCancelStopsIt) {
   EXPECT_EQ(serve.stop(), 0);
 }
 
+// SIGTERM to `qgate serve --workers 1` while a run goes on: the server stops
+// answering, its worker lets the run finish, and everything exits 0.
+TEST(ServeEndToEnd, SigtermLetsTheRunningRunFinish) {
+  testing::TempDir dir;
+  testing::GithubStandIn github;
+  const std::string repository = make_repository(dir.path(), "shp-001", 2);
+  ServeProcess serve(e2e_setup(dir.path(), repository, github));
+  const auto created = serve.client().Post(
+      "/v1/runs", serve.auth(), json{{"module_id", "shp-001"}, {"ref", "feature"}}.dump(),
+      "application/json");
+  ASSERT_TRUE(created);
+  const std::string id = json::parse(created->body)["id"];
+  for (int i = 0; i < 200; ++i) {
+    const auto log = serve.client().Get("/v1/runs/" + id + "/log?follow=false", serve.auth());
+    if (log->body.find("module shp-001") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(testing::psql(serve.database_url(),
+                          "SELECT status FROM qgate_run_queue WHERE id = '" + id + "'"),
+            "running");
+  EXPECT_EQ(serve.stop(), 0) << serve.output();
+  EXPECT_EQ(testing::psql(
+                serve.database_url(),
+                "SELECT status || ' ' || exit_code FROM qgate_run_queue WHERE id = '" + id + "'"),
+            "finished 0")
+      << serve.output();
+  EXPECT_FALSE(serve.client().Get("/healthz"));  // no longer listening
+  EXPECT_NE(serve.output().find("qgate serve: stopped"), std::string::npos) << serve.output();
+}
+
 }  // namespace
 }  // namespace qgate
