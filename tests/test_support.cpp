@@ -12,7 +12,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
 
 extern char** environ;
 
@@ -217,6 +222,40 @@ std::string PrivateServer::start(std::string& problem) {
 }
 
 int PrivateServer::stop() { return run_command(server_command("stop", folder_), "/").exit_code; }
+
+void write_step_module(const std::filesystem::path& dir, const StepModule& module) {
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements:\n"
+             "  testing: [ {unit_tests_passing: true} ]\n"
+             "module: {id: " +
+                 module.id + module.module_fields +
+                 "}\n"
+                 "gates:\n"
+                 "  test-coverage:\n"
+                 "    steps:\n"
+                 "      - {name: " +
+                 module.step + ", run: '" + module.run + "'}\n" + module.extra);
+}
+
+std::string schema_violations(const std::string& schema, const std::string& document) {
+  const auto schema_document = nlohmann::json::parse(schema);
+  const auto target_document = nlohmann::json::parse(document);
+  valijson::Schema parsed;
+  valijson::SchemaParser parser;
+  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_document);
+  parser.populateSchema(schema_adapter, parsed);
+  valijson::Validator validator;
+  valijson::ValidationResults results;
+  valijson::adapters::NlohmannJsonAdapter target(target_document);
+  if (validator.validate(parsed, target, &results)) return "";
+  std::string violations;
+  valijson::ValidationResults::Error error;
+  while (results.popError(error)) {
+    for (const auto& part : error.context) violations += part;
+    violations += ": " + error.description + "\n";
+  }
+  return violations.empty() ? "invalid" : violations;
+}
 
 std::filesystem::path qgate_binary() { return QGATE_BINARY; }
 std::filesystem::path source_dir() { return QGATE_SOURCE_DIR; }

@@ -94,6 +94,22 @@ struct QgateProcess {
   void note(int status);
 };
 
+// A module whose single gate (test-coverage, judging unit_tests_passing) has
+// a single step.
+struct StepModule {
+  std::string id{};
+  std::string run = "true";     // the step's command (no single quotes)
+  std::string step = "step";    // the step's name
+  std::string module_fields{};  // more fields of `module:`, e.g. ", registry: ../modules.yaml"
+  std::string extra{};          // more YAML after `gates:` (e.g. a `github:` section)
+};
+// Writes `dir`/integration-requirements.yaml for `module`.
+void write_step_module(const std::filesystem::path& dir, const StepModule& module);
+
+// The violations of `document` against JSON Schema `schema` (valijson), one
+// per line; "" when it is valid. Both are JSON texts.
+std::string schema_violations(const std::string& schema, const std::string& document);
+
 // The path of the qgate binary under test.
 std::filesystem::path qgate_binary();
 // The source root (for examples/ and schemas/).

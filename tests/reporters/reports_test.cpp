@@ -10,10 +10,6 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 #include <vector>
 
 #include "reporters/json_report.hpp"
@@ -265,24 +261,8 @@ void expect_same_run(const RunResult& expected, const RunResult& actual) {
 // Returns the schema violations of `document` against schemas/report.schema.json,
 // one per line; empty when it is valid.
 std::string schema_violations(const json& document) {
-  const json schema_document =
-      json::parse(read_file(source_dir() / "schemas" / "report.schema.json"));
-  valijson::Schema schema;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_document);
-  parser.populateSchema(schema_adapter, schema);
-
-  valijson::Validator validator;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter target(document);
-  if (validator.validate(schema, target, &results)) return "";
-  std::string violations;
-  valijson::ValidationResults::Error error;
-  while (results.popError(error)) {
-    for (const auto& part : error.context) violations += part;
-    violations += ": " + error.description + "\n";
-  }
-  return violations.empty() ? "invalid" : violations;
+  return testing::schema_violations(read_file(source_dir() / "schemas" / "report.schema.json"),
+                                    document.dump());
 }
 
 TEST(JsonReport, ValidatesAgainstTheReportSchema) {

@@ -38,17 +38,7 @@ std::string qgate() { return quoted(testing::qgate_binary()); }
 
 // A module folder `dir` whose single gate has the single step `run`.
 void write_module(const fs::path& dir, const std::string& id, const std::string& run) {
-  write_file(dir / "integration-requirements.yaml",
-             "integration_requirements:\n"
-             "  testing: [ {unit_tests_passing: true} ]\n"
-             "module: {id: " +
-                 id +
-                 "}\n"
-                 "gates:\n"
-                 "  test-coverage:\n"
-                 "    steps:\n"
-                 "      - {name: step, run: '" +
-                 run + "'}\n");
+  testing::write_step_module(dir, {.id = id, .run = run});
 }
 
 // Queues a run of module `id` in `dir`; returns the item id (fails the test

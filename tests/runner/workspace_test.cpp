@@ -62,17 +62,8 @@ std::pair<std::string, std::string> make_origin(const fs::path& dir, const std::
      "git -C src remote add origin " +
          sq((dir / "origin.git").string()),
      dir);
-  write_file(dir / "src/integration-requirements.yaml",
-             "integration_requirements:\n"
-             "  testing: [ {unit_tests_passing: true} ]\n"
-             "module: {id: " +
-                 id +
-                 "}\n"
-                 "gates:\n"
-                 "  test-coverage:\n"
-                 "    steps:\n"
-                 "      - {name: show, run: 'cat content.txt'}\n" +
-                 extra_config);
+  testing::write_step_module(
+      dir / "src", {.id = id, .run = "cat content.txt", .step = "show", .extra = extra_config});
   write_file(dir / "src/.gitignore", ".qgate/\n");
   write_file(dir / "src/content.txt", "content of the first commit\n");
   sh("git add -A && git -c user.name=Tester -c user.email=t@example.com commit -qm first && "
@@ -614,17 +605,7 @@ TEST(GitWorkspace, OpenPrOptionPassesOpenPrToQgateCheck) {
 
 // A module folder `dir` whose single gate has the single step `run`.
 void write_module(const fs::path& dir, const std::string& id, const std::string& run) {
-  write_file(dir / "integration-requirements.yaml",
-             "integration_requirements:\n"
-             "  testing: [ {unit_tests_passing: true} ]\n"
-             "module: {id: " +
-                 id +
-                 "}\n"
-                 "gates:\n"
-                 "  test-coverage:\n"
-                 "    steps:\n"
-                 "      - {name: step, run: '" +
-                 run + "'}\n");
+  testing::write_step_module(dir, {.id = id, .run = run});
 }
 
 TEST(RunLog, RowsAppearWhileTheItemRunsAndStepLogsFollowAtTheEnd) {

@@ -39,19 +39,11 @@ std::string make_repository(const fs::path& dir, const std::string& id, double p
      "origin '" +
          (dir / "origin.git").string() + "'",
      dir);
-  testing::write_file(dir / "src/integration-requirements.yaml",
-                      "integration_requirements:\n"
-                      "  testing: [ {unit_tests_passing: true} ]\n"
-                      "module: {id: " +
-                          id +
-                          "}\n"
-                          "gates:\n"
-                          "  test-coverage:\n"
-                          "    steps:\n"
-                          "      - {name: unit, run: 'cat content.txt; sleep " +
-                          std::to_string(pause) +
-                          "; echo unit-done'}\n"
-                          "github:\n  repository: acme/shop\n  developer: Ana Perez\n");
+  testing::write_step_module(
+      dir / "src", {.id = id,
+                    .run = "cat content.txt; sleep " + std::to_string(pause) + "; echo unit-done",
+                    .step = "unit",
+                    .extra = "github:\n  repository: acme/shop\n  developer: Ana Perez\n"});
   testing::write_file(dir / "src/.gitignore", ".qgate/\n");
   testing::write_file(dir / "src/content.txt", "content on main\n");
   const std::string commit = "git -c user.name=Tester -c user.email=t@example.com commit -qm";

@@ -6,10 +6,6 @@
 
 #include <chrono>
 #include <thread>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
 namespace qgate::testing {
 
@@ -17,17 +13,10 @@ namespace fs = std::filesystem;
 
 void write_quick_module(const fs::path& folder, const std::string& module_id,
                         const std::string& registry, const std::string& message) {
-  write_file(folder / "integration-requirements.yaml",
-             "integration_requirements:\n"
-             "  testing: [ {unit_tests_passing: true} ]\n"
-             "module: {id: " +
-                 module_id + ", registry: " + registry +
-                 "}\n"
-                 "gates:\n"
-                 "  test-coverage:\n"
-                 "    steps:\n"
-                 "      - {name: unit, run: 'echo " +
-                 message + "'}\n");
+  write_step_module(folder, {.id = module_id,
+                             .run = "echo " + message,
+                             .step = "unit",
+                             .module_fields = ", registry: " + registry});
 }
 
 ServeProcess::ServeProcess(ServeSetup setup) {
@@ -106,24 +95,9 @@ std::string ServeProcess::add_checkout(const std::string& module_id) const {
 
 std::string openapi_violations(const nlohmann::json& document, const std::string& name) {
   const auto openapi = nlohmann::json::parse(read_file(source_dir() / "schemas" / "openapi.json"));
-  const nlohmann::json schema_document = {
-      {"$ref", "#/components/schemas/" + name},
-      {"components", {{"schemas", openapi["components"]["schemas"]}}}};
-  valijson::Schema schema;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_document);
-  parser.populateSchema(schema_adapter, schema);
-  valijson::Validator validator;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter target(document);
-  if (validator.validate(schema, target, &results)) return "";
-  std::string violations;
-  valijson::ValidationResults::Error error;
-  while (results.popError(error)) {
-    for (const auto& part : error.context) violations += part;
-    violations += ": " + error.description + "\n";
-  }
-  return violations.empty() ? "invalid" : violations;
+  const nlohmann::json schema = {{"$ref", "#/components/schemas/" + name},
+                                 {"components", {{"schemas", openapi["components"]["schemas"]}}}};
+  return schema_violations(schema.dump(), document.dump());
 }
 
 }  // namespace qgate::testing
