@@ -21,6 +21,7 @@
 #include "runner/run_queue.hpp"
 #include "runner/server/api_db.hpp"
 #include "runner/server/api_requests.hpp"
+#include "runner/server/auth.hpp"
 #include "runner/server/callbacks.hpp"
 #include "runner/server/metrics.hpp"
 #include "runner/server/signing.hpp"
@@ -51,42 +52,6 @@ void reply(httplib::Response& res, int status, const nlohmann::json& body) {
 void reply_error(httplib::Response& res, const ApiError& error) {
   reply(res, error.status, error.to_json());
 }
-
-// Bearer tokens are checked against the hashes of the active tokens, kept in
-// memory and read again every two seconds (and, for an unknown token, at
-// most twice a second), so that a revoked token stops working within
-// seconds and a flood of bad tokens does not reach the database.
-class TokenCache {
- public:
-  bool knows(const std::string& token, ApiDb& db) {
-    const std::string hash = sha256_hex_of(token);
-    std::lock_guard lock(mutex_);
-    const auto now = Clock::now();
-    if (now - loaded_at_ > std::chrono::seconds(2)) load(db, now);
-    bool found = contains(hash);
-    if (!found && now - loaded_at_ > std::chrono::milliseconds(500)) {
-      load(db, now);
-      found = contains(hash);
-    }
-    return found;
-  }
-
- private:
-  void load(ApiDb& db, Clock::time_point now) {
-    hashes_ = db.active_token_hashes();
-    loaded_at_ = now;
-  }
-  // Looks at every hash whatever matches, each compared in constant time.
-  bool contains(const std::string& hash) const {
-    bool found = false;
-    for (const auto& known : hashes_) found = equal_in_constant_time(known, hash) || found;
-    return found;
-  }
-
-  std::mutex mutex_;
-  std::vector<std::string> hashes_;
-  Clock::time_point loaded_at_{};
-};
 
 // Views of runs that have ended and whose callback is settled never change
 // again: they are kept (the most recent few thousand) so that pollers of
@@ -123,7 +88,10 @@ class EndedRunCache {
 class ApiServer {
  public:
   ApiServer(const ServeOptions& options, std::ostream& out, std::ostream& err)
-      : options_(options), out_(out), err_(err) {
+      : options_(options),
+        out_(out),
+        err_(err),
+        authenticator_(options.api_secret, options.replay_window_seconds) {
     public_url_ = options_.public_url;
     callback_secret_ =
         options_.callback_secret.empty() ? options_.api_secret : options_.callback_secret;
@@ -276,39 +244,12 @@ class ApiServer {
     return *t_database.queue;
   }
 
-  // Returns "" if the request is authenticated, else why not (never
-  // echoing what was sent).
   std::string authenticate(const httplib::Request& req) {
-    const std::string authorization = req.get_header_value("Authorization");
-    if (!authorization.empty()) {
-      if (authorization.rfind("Bearer ", 0) != 0) return "unsupported authorization scheme";
-      const std::string token = authorization.substr(7);
-      if (token.size() != 47 || token.rfind("qgt_", 0) != 0) return "unknown token";
-      return tokens_.knows(token, db(options_.database_url)) ? "" : "unknown token";
-    }
-    const std::string signature = req.get_header_value("X-Qgate-Signature");
-    if (signature.empty()) return "missing credentials: a bearer token or a signature";
-    if (options_.api_secret.empty()) return "signed requests are not enabled on this server";
-    const std::string timestamp = req.get_header_value("X-Qgate-Timestamp");
-    if (timestamp.empty() || timestamp.size() > 12 ||
-        timestamp.find_first_not_of("0123456789") != std::string::npos) {
-      return "missing or malformed X-Qgate-Timestamp";
-    }
-    const long long now = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-    if (std::llabs(now - std::stoll(timestamp)) > options_.replay_window_seconds) {
-      return "X-Qgate-Timestamp is outside the replay window";
-    }
-    const std::string nonce = req.get_header_value("X-Qgate-Nonce");
-    if (nonce.size() > 128) return "X-Qgate-Nonce is longer than 128 characters";
-    const std::string text =
-        request_signing_text(timestamp, nonce, req.method, req.target, req.body);
-    if (!signature_matches(options_.api_secret, text, signature)) return "bad signature";
-    if (!db(options_.database_url).remember_signature(sha256_hex_of(signature))) {
-      return "replayed signature";
-    }
-    return "";
+    return authenticator_.check(
+        {req.get_header_value("Authorization"), req.get_header_value("X-Qgate-Signature"),
+         req.get_header_value("X-Qgate-Timestamp"), req.get_header_value("X-Qgate-Nonce"),
+         req.method, req.target, req.body},
+        db(options_.database_url));
   }
 
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
@@ -624,7 +565,7 @@ class ApiServer {
   std::map<std::string, ModuleInfo> registry_;
   httplib::Server server_;
   HttpMetrics metrics_;
-  TokenCache tokens_;
+  Authenticator authenticator_;
   EndedRunCache ended_runs_;
   CallbackDispatcher* callbacks_ = nullptr;
   std::atomic<int> streams_{0};

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -266,6 +267,47 @@ TEST(Serve, OpenApiDescribesEveryRoute) {
                 (answer->status == 401 && openapi["security"].size() > 0))
         << entry << " answered " << answer->status << " which is not described";
   }
+}
+
+// The request schema in schemas/openapi.json refuses what the server refuses
+// with a 400, and accepts what it queues (202) or refuses for what the
+// request means rather than its form (422: here, a callback without a
+// callback secret on the server).
+TEST(Serve, OpenApiRequestSchemaAgreesWithTheServer) {
+  ServeProcess serve;
+  const std::vector<std::string> bodies = {
+      R"({"module_id": "alp-001"})",
+      R"({"module_id": "alp-001", "ref": "release/1.2", "options": {"open_pr": true,
+          "fail_fast": false, "jobs": 2, "callback_url": "https://hooks.example.com/qgate"}})",
+      R"({"module_id": "alp-001", "commit": "abcdef1"})",
+      R"({"module_id": "alp-001", "extra": 1})",
+      R"({"module_id": "alp-001", "options": {"run": "sh"}})",
+      R"({"module_id": "alp-001", "options": {"jobs": "2"}})",
+      R"({"module_id": "alp-001", "options": {"jobs": 0}})",
+      R"({"module_id": "alp-001", "options": {"callback_url": "ftp://example.com/x"}})",
+      R"({"module_id": "alp-001", "options": {"callback_url": "http://u:p@example.com/"}})",
+      R"({"module_id": "alp-001", "ref": "-x"})",
+      R"({"module_id": "alp-001", "ref": ""})",
+      R"({"module_id": "alp-001", "ref": "main", "commit": "abcdef1"})",
+      R"({"module_id": "alp 001"})",
+      R"({"module_id": "alp-001", "commit": "xyz1234"})",
+      R"({"checkout_id": "not-a-uuid"})",
+      R"({"options": {}})",
+  };
+  std::map<int, int> answers;
+  for (const auto& body : bodies) {
+    const auto answer = serve.client().Post("/v1/runs", serve.auth(), body, "application/json");
+    ASSERT_TRUE(answer);
+    ++answers[answer->status];
+    const std::string violations = testing::openapi_violations(json::parse(body), "RunRequest");
+    if (answer->status == 202 || answer->status == 422) {
+      EXPECT_EQ(violations, "") << body;
+    } else {
+      EXPECT_EQ(answer->status, 400) << body << " -> " << answer->body;
+      EXPECT_NE(violations, "") << body << " is refused by the server but not by the schema";
+    }
+  }
+  EXPECT_EQ(answers, (std::map<int, int>{{202, 2}, {400, 13}, {422, 1}}));
 }
 
 }  // namespace
