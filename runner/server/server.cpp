@@ -68,6 +68,8 @@ class EndedRunCache {
     const std::string status = view.value("status", "");
     const std::string callback = view["callback"].value("state", "");
     if (status == "queued" || status == "running" || callback == "pending") return;
+    // A run that `qgate check` had to spool is recorded later: not settled.
+    if (!view["run_id"].is_null() && view["run"].is_null()) return;
     std::lock_guard lock(mutex_);
     if (views_.count(id) > 0) return;
     if (order_.size() >= kCapacity) {
@@ -310,7 +312,9 @@ class ApiServer {
       if (!t_counted) metrics_.record("unmatched", req.method, res.status, 0);
       t_counted = false;
       if (options_.access_log) {
-        out_ << req.method << " " << req.path << " " << res.status << std::endl;
+        // One write per line, so that lines of several threads do not mix.
+        out_ << (req.method + " " + req.path + " " + std::to_string(res.status) + "\n")
+             << std::flush;
       }
     });
     server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
