@@ -224,6 +224,33 @@ TEST(Serve, HealthReadinessAndMetrics) {
   EXPECT_EQ(serve.stop(), 0);
 }
 
+// A finished run's view is kept once it is settled; one whose result is still
+// in a worker's spool (recorded later) is read again until it is there.
+TEST(Serve, FinishedRunIsShownWithItsResultOnceRecorded) {
+  ServeProcess serve;
+  const std::string id = body_of(post_run(serve, {{"module_id", "alp-001"}}, serve.auth()))["id"];
+  const std::string run_id = "0e0e0e0e-1111-4222-8333-444444444444";
+  testing::psql(serve.database_url(),
+                "UPDATE qgate_run_queue SET status = 'finished', exit_code = 0, run_id = '" +
+                    run_id + "' WHERE id = '" + id + "'");
+  const auto before = body_of(serve.client().Get("/v1/runs/" + id, serve.auth()));
+  EXPECT_EQ(before["result"], "passed");
+  EXPECT_TRUE(before["run"].is_null());
+  testing::psql(serve.database_url(),
+                "INSERT INTO qgate_runs (id, module_id, started_at, status, exit_code, pr_url) "
+                "VALUES ('" +
+                    run_id + "', 'alp-001', NOW(), 'passed', 0, 'https://example.com/pull/7')");
+  const auto after = body_of(serve.client().Get("/v1/runs/" + id, serve.auth()));
+  EXPECT_EQ(testing::openapi_violations(after, "Run"), "");
+  ASSERT_FALSE(after["run"].is_null());
+  EXPECT_EQ(after["run"]["id"], run_id);
+  EXPECT_EQ(after["pr_url"], "https://example.com/pull/7");
+  // Settled now: a change behind the server's back is no longer seen.
+  testing::psql(serve.database_url(), "UPDATE qgate_runs SET pr_url = 'changed'");
+  EXPECT_EQ(body_of(serve.client().Get("/v1/runs/" + id, serve.auth()))["pr_url"],
+            "https://example.com/pull/7");
+}
+
 // Every route the server answers is in schemas/openapi.json, and every
 // operation there is served.
 TEST(Serve, OpenApiDescribesEveryRoute) {
