@@ -1,30 +1,28 @@
 #include "runner/worker.hpp"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <chrono>
 #include <cstring>
-#include <deque>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <thread>
 
+#include "runner/check_child.hpp"
 #include "runner/config.hpp"
 #include "runner/git_workspace.hpp"
 #include "runner/process_identity.hpp"
 #include "runner/result.hpp"
 #include "runner/run_check.hpp"
+#include "runner/run_log.hpp"
 #include "runner/run_queue.hpp"
 #include "runner/secret_masker.hpp"
 
@@ -74,112 +72,6 @@ class StopSignals {
   sigset_t wait_mask_{};
 };
 
-int open_pidfd(pid_t pid) {
-#if defined(SYS_pidfd_open)
-  const long fd = ::syscall(SYS_pidfd_open, pid, 0);
-  if (fd >= 0) {
-    ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
-    return static_cast<int>(fd);
-  }
-#endif
-  (void)pid;
-  return -1;
-}
-
-// A `qgate check` child: its own process group, stdin from /dev/null,
-// stdout and stderr into `log`. Killed with its group if still running when
-// the handle goes.
-class CheckChild {
- public:
-  CheckChild(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-             const fs::path& cwd, const fs::path& log) {
-    // Everything the child needs is prepared before fork: between fork and
-    // exec it only makes system calls.
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    std::vector<char*> envp;
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out < 0) throw std::runtime_error("cannot write " + log.string() + ": " + strerror(errno));
-    const pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ < 0) {
-      ::close(out);
-      throw std::runtime_error(std::string("cannot fork: ") + strerror(errno));
-    }
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      // A worker killed with -9 takes its run down with it: SIGTERM lets
-      // `qgate check` stop its steps and record the run as cancelled.
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent) ::_exit(127);
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      for (int signal : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) {
-        ::signal(signal, SIG_DFL);
-      }
-      const int in = ::open("/dev/null", O_RDONLY);
-      if (in < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0 ||
-          ::chdir(cwd.c_str()) != 0) {
-        ::_exit(127);
-      }
-      ::execve(args[0], args.data(), envp.data());
-      ::_exit(127);
-    }
-    ::close(out);
-    ::setpgid(pid_, pid_);
-    pidfd_ = open_pidfd(pid_);
-  }
-  ~CheckChild() {
-    if (!reaped_) {
-      signal(SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    if (pidfd_ >= 0) ::close(pidfd_);
-  }
-  CheckChild(const CheckChild&) = delete;
-  CheckChild& operator=(const CheckChild&) = delete;
-
-  int wait_fd() const { return pidfd_; }
-  // Reaps the child if it has ended; returns true once it has.
-  bool try_reap() {
-    if (reaped_) return true;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
-    reaped_ = true;
-    if (WIFEXITED(status)) exit_code_ = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) term_signal_ = WTERMSIG(status);
-    return true;
-  }
-  // Sends `signal` to the child's process group (and the child itself, in
-  // case it left the group).
-  void signal(int signal) const {
-    ::kill(-pid_, signal);
-    ::kill(pid_, signal);
-  }
-  int exit_code() const { return exit_code_; }
-  int term_signal() const { return term_signal_; }
-
- private:
-  pid_t pid_ = -1;
-  int pidfd_ = -1;
-  bool reaped_ = false;
-  int exit_code_ = -1;
-  int term_signal_ = 0;
-};
-
-std::string tail_of(const fs::path& path, std::size_t bytes) {
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.size() > bytes) text = "..." + text.substr(text.size() - bytes);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
 // The run id `qgate check` wrote into its JSON report, "" if none.
 std::string run_id_from_report(const fs::path& report) {
   std::ifstream in(report);
@@ -191,53 +83,6 @@ std::string run_id_from_report(const fs::path& report) {
   if (!holder->is_object() || !holder->contains("id") || !(*holder)["id"].is_string()) return "";
   const std::string id = (*holder)["id"].get<std::string>();
   return is_uuid(id) ? id : "";
-}
-
-// The children of process `parent` (from /proc), zombies included.
-std::vector<pid_t> children_of(pid_t parent) {
-  std::vector<pid_t> children;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "stat");
-    std::string stat;
-    std::getline(in, stat);
-    // pid (comm) state ppid ...; comm may hold spaces and parentheses.
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    char state = 0;
-    long ppid = 0;
-    if (std::sscanf(stat.c_str() + close + 1, " %c %ld", &state, &ppid) == 2 && ppid == parent) {
-      children.push_back(static_cast<pid_t>(std::stol(name)));
-    }
-  }
-  return children;
-}
-
-// Kills and reaps whatever a run left behind. The worker is a child
-// subreaper, so a step's process that outlived its parent (a grandchild
-// ignoring SIGTERM when `qgate check` was killed, a daemon a step started)
-// is re-parented to the worker instead of to init, and can be found here.
-// Returns how many were killed.
-int kill_leftovers() {
-  int killed = 0;
-  const pid_t self = ::getpid();
-  for (int round = 0; round < 100; ++round) {
-    int status = 0;
-    while (::waitpid(-1, &status, WNOHANG) > 0) {
-    }
-    const std::vector<pid_t> children = children_of(self);
-    if (children.empty()) break;
-    for (pid_t pid : children) {
-      const pid_t group = ::getpgid(pid);
-      if (group > 0 && group != ::getpgrp()) ::kill(-group, SIGKILL);
-      ::kill(pid, SIGKILL);
-      ++killed;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return killed;
 }
 
 // The run id in "... kept in DIR/.qgate/spool/ID.jsonl ..." in `log`, "" if none.
@@ -257,162 +102,6 @@ std::string seconds_text(Clock::duration duration) {
   std::snprintf(buffer, sizeof buffer, "%.2f s", std::chrono::duration<double>(duration).count());
   return buffer;
 }
-
-// The largest log an item keeps in qgate_run_logs; what comes after is
-// counted and named in one last line.
-constexpr std::size_t kLogCapBytes = 4 * 1024 * 1024;
-
-// How many bytes at the end of `text` are an unfinished UTF-8 sequence,
-// whose rest has not been read yet.
-std::size_t unfinished_utf8(const std::string& text) {
-  for (std::size_t back = 1; back <= 3 && back <= text.size(); ++back) {
-    const auto byte = static_cast<unsigned char>(text[text.size() - back]);
-    if ((byte & 0xC0) == 0x80) continue;  // a continuation byte: look further back
-    const std::size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
-    return length > back ? back : 0;
-  }
-  return 0;
-}
-
-// The largest n <= `limit` that does not cut a UTF-8 sequence of `text`.
-std::size_t utf8_cut(std::string_view text, std::size_t limit) {
-  if (limit >= text.size()) return text.size();
-  std::size_t n = limit;
-  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
-  return n;
-}
-
-// The log of one item in qgate_run_logs: what `qgate check` prints, streamed
-// at each heartbeat, then each step's log. Entries are valid UTF-8 of at most
-// kLogChunkBytes, kLogCapBytes in all, secrets masked. Each is written with
-// its seq, once per try: a database away never holds the heartbeat up, and
-// an entry whose answer was lost is written again harmlessly.
-class RunLog {
- public:
-  RunLog(RunQueue& queue, const QueueItem& item, const SecretMasker& masker,
-         std::function<void(const std::string&)> complain)
-      : queue_(queue),
-        item_(item),
-        masker_(masker),
-        stream_(masker),
-        complain_(std::move(complain)),
-        next_seq_(item.log_seq) {}
-
-  // Adds `text`.
-  void add(std::string_view text) { push(masker_.mask(text)); }
-
-  // Adds what the file at `path` gained since the last call; at `end`, also
-  // what was held back (a secret or a UTF-8 sequence not yet complete).
-  void follow(const fs::path& path, bool end) {
-    std::ifstream in(path, std::ios::binary);
-    if (in) {
-      in.seekg(static_cast<std::streamoff>(offset_));
-      std::string fresh((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      offset_ += fresh.size();
-      carry_ += stream_.feed(fresh);
-    }
-    if (end) {
-      carry_ += stream_.finish();
-      push(std::move(carry_));
-      carry_.clear();
-      return;
-    }
-    const std::size_t keep = unfinished_utf8(carry_);
-    push(carry_.substr(0, carry_.size() - keep));
-    carry_.erase(0, carry_.size() - keep);
-  }
-
-  // Adds the file at `path` under a header line, as far as the cap allows.
-  void add_file(const std::string& header, const fs::path& path) {
-    std::error_code ec;
-    const auto size = fs::file_size(path, ec);
-    if (ec) {
-      push(masker_.mask(header) + "(" + path.string() + " cannot be read: " + ec.message() + ")\n");
-      return;
-    }
-    // Read a little past the room left, so that a secret at the cut is
-    // still recognised and masked whole.
-    const std::size_t room = total_ < kLogCapBytes ? kLogCapBytes - total_ : 0;
-    const std::size_t wanted = std::min<std::size_t>(size, room + masker_.longest());
-    std::string text(wanted, '\0');
-    std::ifstream in(path, std::ios::binary);
-    in.read(text.data(), static_cast<std::streamsize>(wanted));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    left_out_ += size - text.size();
-    const bool ends_line = text.empty() || text.back() == '\n';
-    // The header and the start of the file go together, in one entry.
-    push(masker_.mask(header) + masker_.mask(text) + (ends_line ? "" : "\n"));
-  }
-
-  // Names what the cap left out, if anything (past the cap, as the last line).
-  void close() {
-    if (left_out_ == 0) return;
-    std::string line = "qgate worker: " + std::to_string(left_out_) +
-                       " more bytes of output left out (an item's log is kept to " +
-                       std::to_string(kLogCapBytes / (1024 * 1024)) + " MB)\n";
-    left_out_ = 0;
-    split(line);
-  }
-
-  // Writes the entries not yet written, in order, each tried once; stops at
-  // the first the database could not take. Returns true once all are written.
-  bool flush() {
-    while (!pending_.empty()) {
-      try {
-        queue_.append_log(item_, pending_.front().first, pending_.front().second);
-        failing_ = false;
-      } catch (const StoreError& error) {
-        if (error.unavailable()) {
-          if (!failing_) complain_(error.what());
-          failing_ = true;
-          return false;
-        }
-        // Refused for good: that entry is lost, the rest still goes.
-        complain_(error.what());
-      }
-      pending_.pop_front();
-    }
-    return true;
-  }
-
- private:
-  void push(std::string text) {
-    if (text.empty()) return;
-    text = valid_utf8(text);
-    if (total_ >= kLogCapBytes) {
-      left_out_ += text.size();
-      return;
-    }
-    if (total_ + text.size() > kLogCapBytes) {
-      const std::size_t kept = utf8_cut(text, kLogCapBytes - total_);
-      left_out_ += text.size() - kept;
-      text.resize(kept);
-    }
-    total_ += text.size();
-    split(text);
-  }
-
-  void split(const std::string& text) {
-    for (std::size_t at = 0; at < text.size();) {
-      const std::size_t n = utf8_cut(std::string_view(text).substr(at), kLogChunkBytes);
-      pending_.emplace_back(next_seq_++, text.substr(at, n));
-      at += n;
-    }
-  }
-
-  RunQueue& queue_;
-  const QueueItem& item_;
-  const SecretMasker& masker_;
-  StreamMasker stream_;
-  std::function<void(const std::string&)> complain_;
-  int next_seq_;
-  std::deque<std::pair<int, std::string>> pending_;
-  std::size_t offset_ = 0;
-  std::string carry_;
-  std::size_t total_ = 0;
-  std::size_t left_out_ = 0;
-  bool failing_ = false;
-};
 
 // The values that must never be logged: those of the worker's secret
 // variables (QGATE_GIT_TOKEN among them, as *_TOKEN).
@@ -847,34 +536,6 @@ class Worker {
       if (all_logged && !run_id.empty()) fs::remove_all(plan.state_dir / "runs" / run_id, ec);
     }
     conclude(run, log, scratch, run_id, exit_code, message);
-  }
-
-  // Adds each step's log that the report names, under "== gate/step ==";
-  // returns false if one could not be read.
-  static bool add_step_logs(RunLog& log, const fs::path& report) {
-    std::ifstream in(report);
-    if (!in) return true;
-    const auto json = nlohmann::json::parse(in, nullptr, false);
-    if (json.is_discarded() || !json.is_object() || !json.contains("gates") ||
-        !json["gates"].is_array()) {
-      return true;
-    }
-    bool all = true;
-    for (const auto& gate : json["gates"]) {
-      if (!gate.is_object() || !gate.contains("steps") || !gate["steps"].is_array()) continue;
-      for (const auto& step : gate["steps"]) {
-        if (!step.is_object()) continue;
-        const std::string path = step.value("log_path", "");
-        if (path.empty()) continue;
-        std::error_code ec;
-        if (!fs::is_regular_file(path, ec)) {
-          all = false;
-          continue;
-        }
-        log.add_file("== " + step.value("gate", "") + "/" + step.value("name", "") + " ==\n", path);
-      }
-    }
-    return all;
   }
 
   // Ends `run` with `problem` before `qgate check` ran, the log saying why.
