@@ -17,22 +17,12 @@
 #include <system_error>
 #include <thread>
 
+#include "runner/subprocess.hpp"
+
 namespace qgate {
 namespace {
 
 namespace fs = std::filesystem;
-
-int open_pidfd(pid_t pid) {
-#if defined(SYS_pidfd_open)
-  const long fd = ::syscall(SYS_pidfd_open, pid, 0);
-  if (fd >= 0) {
-    ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
-    return static_cast<int>(fd);
-  }
-#endif
-  (void)pid;
-  return -1;
-}
 
 // The children of process `parent` (from /proc), zombies included.
 std::vector<pid_t> children_of(pid_t parent) {

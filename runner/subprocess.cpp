@@ -58,18 +58,6 @@ struct ChildEnvironment {
   }
 };
 
-int open_pidfd(pid_t pid) {
-#if defined(SYS_pidfd_open)
-  const long fd = ::syscall(SYS_pidfd_open, pid, 0);
-  if (fd >= 0) {
-    ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
-    return static_cast<int>(fd);
-  }
-#endif
-  (void)pid;
-  return -1;
-}
-
 // A command that needs no shell: its words and the program they name.
 struct DirectCommand {
   std::string path;  // empty: run through /bin/sh -c
@@ -138,6 +126,18 @@ DirectCommand direct_command(const std::string& command, const std::vector<std::
 }
 
 }  // namespace
+
+int open_pidfd(pid_t pid) {
+#if defined(SYS_pidfd_open)
+  const long fd = ::syscall(SYS_pidfd_open, pid, 0);
+  if (fd >= 0) {
+    ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+    return static_cast<int>(fd);
+  }
+#endif
+  (void)pid;
+  return -1;
+}
 
 Subprocess Subprocess::start(const SpawnRequest& request) {
   // The launcher's chdir failure in the child is not reported back reliably.

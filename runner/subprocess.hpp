@@ -71,4 +71,9 @@ class Subprocess {
   int term_signal_ = 0;
 };
 
+// Returns a pidfd of `pid` (close-on-exec), or -1 where the kernel has none:
+// it becomes readable when the process ends, so that exits can be waited for
+// in poll() beside output pipes.
+int open_pidfd(pid_t pid);
+
 }  // namespace qgate
