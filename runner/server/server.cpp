@@ -3,12 +3,14 @@
 #include "runner/server/server.hpp"
 
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <httplib.h>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <iostream>
 #include <map>
@@ -152,7 +154,7 @@ class ApiServer {
       callbacks_ = dispatcher.get();
       callback_thread = std::thread([&] { dispatcher->run(g_stopping); });
     }
-    std::thread janitor([this] { forget_old_signatures(); });
+    std::thread janitor([this] { housekeeping(); });
 
     out_ << "qgate serve: listening on http://" << options_.host << ":" << port << " ("
          << options_.threads << " threads, " << options_.workers << " workers)" << std::endl;
@@ -182,27 +184,81 @@ class ApiServer {
     return true;
   }
 
-  // Forks the worker supervisor while this process has no other thread.
+  // Starts `qgate worker --workers N` (the qgate beside this executable) as
+  // a child process: its workers fork `qgate check` with no other thread
+  // alive, which a process with HTTP threads cannot promise, and a new one
+  // can be spawned from any thread if it dies. The database URL goes through
+  // the environment, not the command line.
   bool start_workers() {
-    worker_pid_ = fork();
-    if (worker_pid_ < 0) {
-      err_ << "qgate serve: cannot start the workers\n";
+    std::error_code ec;
+    const std::string qgate =
+        (fs::read_symlink("/proc/self/exe", ec).parent_path() / "qgate").string();
+    const WorkerOptions& worker = options_.worker;
+    std::vector<std::string> args = {qgate,
+                                     "worker",
+                                     "--workers",
+                                     std::to_string(options_.workers),
+                                     "--lease",
+                                     std::to_string(worker.lease_seconds),
+                                     "--poll",
+                                     std::to_string(worker.poll_seconds),
+                                     "--stop-timeout",
+                                     std::to_string(worker.stop_seconds)};
+    if (!worker.workspace_root.empty()) {
+      args.insert(args.end(), {"--workspace-root", worker.workspace_root.string()});
+    }
+    std::vector<std::string> env;
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+      if (std::strncmp(*entry, "QGATE_DATABASE_URL=", 19) != 0) env.emplace_back(*entry);
+    }
+    env.push_back("QGATE_DATABASE_URL=" + options_.database_url);
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto& entry : env) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    // The HTTP threads block SIGTERM and SIGINT, and this process ignores
+    // SIGPIPE: the workers start with neither.
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGINT);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid = -1;
+    const int failed =
+        posix_spawn(&pid, qgate.c_str(), nullptr, &attributes, argv.data(), envp.data());
+    posix_spawnattr_destroy(&attributes);
+    if (failed != 0) {
+      err_ << "qgate serve: cannot start " << qgate << " worker: " << std::strerror(failed)
+           << std::endl;
       return false;
     }
-    if (worker_pid_ == 0) {
-      WorkerOptions worker = options_.worker;
-      worker.database_url = options_.database_url;
-      worker.workers = options_.workers;
-      // The worker runs `qgate check`, and git's askpass, with the qgate
-      // beside this executable.
-      if (worker.qgate_binary.empty()) {
-        std::error_code ec;
-        worker.qgate_binary =
-            (fs::read_symlink("/proc/self/exe", ec).parent_path() / "qgate").string();
-      }
-      _exit(run_worker(worker, std::cout, std::cerr));
-    }
+    worker_pid_ = pid;
     return true;
+  }
+
+  // Starts the workers again if they died (not when asked to stop).
+  void watch_workers(Clock::time_point& restart_at) {
+    if (options_.workers == 0) return;
+    if (worker_pid_ > 0) {
+      int status = 0;
+      if (waitpid(worker_pid_, &status, WNOHANG) != worker_pid_) return;
+      err_ << "qgate serve: the workers ended ("
+           << (WIFSIGNALED(status) ? std::string("signal ") + strsignal(WTERMSIG(status))
+                                   : "exit " + std::to_string(WEXITSTATUS(status)))
+           << "); starting them again" << std::endl;
+      worker_pid_ = -1;
+      restart_at = Clock::now() + std::chrono::seconds(1);
+    }
+    if (Clock::now() >= restart_at) start_workers();
   }
 
   void stop_workers() {
@@ -213,9 +269,13 @@ class ApiServer {
     worker_pid_ = -1;
   }
 
-  void forget_old_signatures() {
+  // Every 200 ms: the workers watched; every minute: old signatures
+  // forgotten.
+  void housekeeping() {
     auto next = Clock::now();
+    Clock::time_point restart_at{};
     while (!g_stopping) {
+      watch_workers(restart_at);
       if (Clock::now() >= next) {
         next = Clock::now() + std::chrono::seconds(60);
         try {

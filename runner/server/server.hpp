@@ -33,8 +33,9 @@ struct ServeOptions {
   int callback_attempts = 6;
   double callback_first_pause_seconds = 1.0;
   bool access_log = false;  // one line per request on stdout
-  // In-process workers: `workers` > 0 forks a worker supervisor
-  // (runner/worker.hpp) before the HTTP threads start.
+  // Workers run by the server: `workers` > 0 starts `qgate worker --workers
+  // N` (runner/worker.hpp) as a child process, started again if it dies;
+  // `worker` gives its lease, poll, stop timeout and workspace root.
   int workers = 0;
   WorkerOptions worker;
 };

@@ -5,6 +5,7 @@
 // arrives, the integration pull request is opened; the log streams while
 // the run goes on.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -276,6 +277,44 @@ TEST(ServeEndToEnd, SigtermLetsTheRunningRunFinish) {
       << serve.output();
   EXPECT_FALSE(serve.client().Get("/healthz"));  // no longer listening
   EXPECT_NE(serve.output().find("qgate serve: stopped"), std::string::npos) << serve.output();
+}
+
+// The server's workers are a child process: killed, it is started again and
+// the runs go on.
+TEST(ServeEndToEnd, WorkersThatDieAreStartedAgain) {
+  testing::TempDir dir;
+  testing::GithubStandIn github;
+  const std::string repository = make_repository(dir.path(), "shp-001", 0);
+  ServeProcess serve(e2e_setup(dir.path(), repository, github));
+  const std::string find_workers =
+      "pgrep -P " + std::to_string(serve.pid()) + " -f 'qgate worker --workers 1'";
+  const std::string first = sh(find_workers, "/");
+  ASSERT_FALSE(first.empty());
+  ASSERT_EQ(::kill(std::stoi(first), SIGKILL), 0);
+  std::string second;
+  for (int i = 0; i < 100 && (second.empty() || second == first); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    second = testing::run_command(find_workers, "/").output;
+    second = second.substr(0, second.find('\n'));
+  }
+  EXPECT_FALSE(second.empty());
+  EXPECT_NE(second, first);
+  EXPECT_NE(serve.output().find("the workers ended (signal Killed); starting them again"),
+            std::string::npos)
+      << serve.output();
+  const auto created = serve.client().Post(
+      "/v1/runs", serve.auth(), json{{"module_id", "shp-001"}, {"ref", "feature"}}.dump(),
+      "application/json");
+  ASSERT_TRUE(created);
+  const std::string id = json::parse(created->body)["id"];
+  json run;
+  for (int i = 0; i < 300; ++i) {
+    run = json::parse(serve.client().Get("/v1/runs/" + id, serve.auth())->body);
+    if (run["status"] == "finished") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(run["result"], "passed") << run.dump() << serve.output();
+  EXPECT_EQ(serve.stop(), 0);
 }
 
 }  // namespace

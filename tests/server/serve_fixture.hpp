@@ -28,6 +28,7 @@ class ServeProcess {
   ServeProcess& operator=(const ServeProcess&) = delete;
 
   const std::string& url() const { return url_; }  // "http://127.0.0.1:PORT"
+  int pid() const { return process_.pid; }
   const std::string& database_url() const { return database_url_; }
   const std::string& token() const { return token_; }
   const std::filesystem::path& folder() const { return dir_.path(); }
