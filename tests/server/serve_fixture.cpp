@@ -35,7 +35,7 @@ ServeProcess::ServeProcess(ServeSetup setup) {
                      "beta-says-hello");
   const auto created =
       run_command("QGATE_DATABASE_URL='" + database_url_ + "' '" + qgate_binary().string() +
-                      "' token create --name tests 2>/dev/null",
+                      "' token create --name " + setup.token_name + " 2>/dev/null",
                   dir_.path());
   EXPECT_EQ(created.exit_code, 0) << created.output;
   token_ = created.output.substr(0, created.output.find('\n'));

@@ -18,6 +18,7 @@ struct ServeSetup {
   std::vector<std::string> extra_env;   // e.g. {"QGATE_API_SECRET=..."}
   std::string registry_yaml;            // "" for a registry of two modules with local folders
   std::string database_url;             // "" for a fresh database
+  std::string token_name = "tests";     // of the token made for the tests
 };
 
 class ServeProcess {

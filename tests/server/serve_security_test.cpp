@@ -237,6 +237,34 @@ TEST(ServeSecurity, TokensAndSecretsNeverAppearInLogsOrAnswers) {
 namespace qgate {
 namespace {
 
+// Two servers on one database share tokens and the record of signatures
+// seen: a request signed for one is refused by the other afterwards.
+TEST(ServeSecurity, ServersSharingADatabaseShareTokensAndReplays) {
+  ServeSetup first_setup = with_secrets();
+  testing::ServeProcess first(first_setup);
+  ServeSetup second_setup = with_secrets();
+  second_setup.database_url = first.database_url();
+  second_setup.token_name = "second";
+  testing::ServeProcess second(second_setup);
+  // Each server knows the other's token.
+  EXPECT_EQ(first.client().Get("/v1/runs", second.auth())->status, 200);
+  EXPECT_EQ(second.client().Get("/v1/runs", first.auth())->status, 200);
+  const std::string body = json{{"module_id", "alp-001"}}.dump();
+  const auto headers =
+      signed_headers(kApiSecret, now_seconds(), "shared", "POST", "/v1/runs", body);
+  const auto accepted = first.client().Post("/v1/runs", headers, body, "application/json");
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 202);
+  const std::string rows = first.queue_rows();
+  const auto replayed = second.client().Post("/v1/runs", headers, body, "application/json");
+  ASSERT_TRUE(replayed);
+  EXPECT_EQ(replayed->status, 401);
+  EXPECT_EQ(first.queue_rows(), rows);
+  // And either shows the run the other queued.
+  const std::string id = json::parse(accepted->body)["id"];
+  EXPECT_EQ(json::parse(second.client().Get("/v1/runs/" + id, second.auth())->body)["id"], id);
+}
+
 TEST(ServeSecurity, RevokedTokenIsRefusedWithinTwoSeconds) {
   testing::ServeProcess serve;
   const auto before = serve.client().Get("/v1/runs", serve.auth());
