@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "runner/pg_connection.hpp"
+#include "runner/server/api_requests.hpp"
 #include "runner/server/signing.hpp"
 
 namespace qgate {
@@ -79,24 +80,6 @@ const std::string kListSql =
     "NULLIF($5, '')::uuid)) ORDER BY q.created_at DESC, q.id DESC LIMIT $6";
 
 }  // namespace
-
-bool parse_run_cursor(const std::string& cursor, std::string& micros, std::string& id) {
-  const auto dot = cursor.find('.');
-  if (dot == std::string::npos || dot == 0 || dot > 18) return false;
-  for (std::size_t i = 0; i < dot; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(cursor[i]))) return false;
-  }
-  const std::string rest = cursor.substr(dot + 1);
-  if (rest.size() != 36) return false;
-  for (std::size_t i = 0; i < rest.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash != (rest[i] == '-')) return false;
-    if (!dash && !std::isxdigit(static_cast<unsigned char>(rest[i]))) return false;
-  }
-  micros = cursor.substr(0, dot);
-  id = rest;
-  return true;
-}
 
 struct ApiDb::State {
   explicit State(const std::string& url) : connection(url, api_budget()) {}

@@ -23,7 +23,7 @@ struct RunListQuery {
   std::string module_id;
   std::string status;
   int limit = 20;
-  std::string cursor;  // "" for the first page; checked by parse_run_cursor
+  std::string cursor;  // "" for the first page; checked by parse_run_cursor (api_requests.hpp)
 };
 
 struct RunPage {
@@ -65,9 +65,6 @@ struct DatabaseFigures {
 
 // Upper bounds (seconds) of the gate-duration histogram's buckets.
 inline const std::vector<double> kGateDurationBuckets = {0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600};
-
-// Returns true and fills `time`/`id` if `cursor` is one next_cursor gives.
-bool parse_run_cursor(const std::string& cursor, std::string& micros, std::string& id);
 
 class ApiDb {
  public:

@@ -175,6 +175,9 @@ std::optional<ApiError> parse_run_request(const std::string& content_type, const
 std::optional<ApiError> parse_run_list_query(const std::multimap<std::string, std::string>& params,
                                              RunListQuery& out, bool fixed_checkout) {
   for (const auto& [key, value] : params) {
+    if (key.empty()) {
+      return ApiError{400, "unknown_field", "a query parameter has no name", "query"};
+    }
     if (params.count(key) > 1) {
       return ApiError{400, "duplicate_field", "query parameter " + key + " is given twice", key};
     }
@@ -212,6 +215,24 @@ std::optional<ApiError> parse_run_list_query(const std::multimap<std::string, st
     }
   }
   return std::nullopt;
+}
+
+bool parse_run_cursor(const std::string& cursor, std::string& micros, std::string& id) {
+  const auto dot = cursor.find('.');
+  if (dot == std::string::npos || dot == 0 || dot > 18) return false;
+  for (std::size_t i = 0; i < dot; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(cursor[i]))) return false;
+  }
+  const std::string rest = cursor.substr(dot + 1);
+  if (rest.size() != 36) return false;
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash != (rest[i] == '-')) return false;
+    if (!dash && !std::isxdigit(static_cast<unsigned char>(rest[i]))) return false;
+  }
+  micros = cursor.substr(0, dot);
+  id = rest;
+  return true;
 }
 
 }  // namespace qgate

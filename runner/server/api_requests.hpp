@@ -56,4 +56,8 @@ bool valid_ref(const std::string& ref);
 
 bool valid_module_id(const std::string& id);
 
+// Returns true and fills `micros`/`id` if `cursor` is one that a page's
+// next_cursor gives ("<microseconds since 1970>.<UUID>").
+bool parse_run_cursor(const std::string& cursor, std::string& micros, std::string& id);
+
 }  // namespace qgate

@@ -139,8 +139,9 @@ TEST(Serve, PagesThroughRunsNewestFirst) {
   const auto alpha = serve.client().Get("/v1/runs?module_id=alp-001&limit=100", serve.auth());
   ASSERT_TRUE(alpha);
   EXPECT_EQ(body_of(alpha)["runs"].size(), 12u);
-  for (const char* query : {"/v1/runs?limit=0", "/v1/runs?limit=abc", "/v1/runs?status=done",
-                            "/v1/runs?cursor=x", "/v1/runs?sort=id", "/v1/runs?limit=1&limit=2"}) {
+  for (const char* query :
+       {"/v1/runs?limit=0", "/v1/runs?limit=abc", "/v1/runs?status=done", "/v1/runs?cursor=x",
+        "/v1/runs?sort=id", "/v1/runs?limit=1&limit=2", "/v1/runs?=1"}) {
     const auto refused = serve.client().Get(query, serve.auth());
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->status, 400) << query;
