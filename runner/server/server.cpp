@@ -103,12 +103,19 @@ class ApiServer {
 
   int run() {
     if (!load_registry()) return 2;
-    try {
-      // Opening the queue migrates the database; fails early if it is away.
-      open_run_queue(options_.database_url);
-    } catch (const StoreError& error) {
-      err_ << "qgate serve: " << error.what() << "\n";
-      return 3;
+    // Opening the queue migrates the database. A server started before its
+    // database waits for it, as a service should (SIGTERM still stops it).
+    RetryBudget budget;
+    budget.total = std::chrono::seconds(2);
+    while (true) {
+      try {
+        open_run_queue(options_.database_url, budget);
+        break;
+      } catch (const StoreError& error) {
+        err_ << "qgate serve: " << error.what() << std::endl;
+        if (!error.unavailable()) return 3;
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(1));
     }
     if (options_.workers > 0 && !start_workers()) return 3;
 

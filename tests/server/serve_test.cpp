@@ -1,6 +1,7 @@
 // `qgate serve` driven over HTTP on 127.0.0.1, with a real PostgreSQL: the
 // routes, their answers against schemas/openapi.json, and refusals.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <ctime>
@@ -250,6 +251,39 @@ TEST(Serve, FinishedRunIsShownWithItsResultOnceRecorded) {
   testing::psql(serve.database_url(), "UPDATE qgate_runs SET pr_url = 'changed'");
   EXPECT_EQ(body_of(serve.client().Get("/v1/runs/" + id, serve.auth()))["pr_url"],
             "https://example.com/pull/7");
+}
+
+// A server started before its database waits for it.
+TEST(Serve, WaitsForItsDatabaseAtStart) {
+  testing::TempDir dir;
+  std::filesystem::permissions(
+      dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                      std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                      std::filesystem::perms::others_exec);
+  testing::PrivateServer database(dir.path() / "pg");
+  std::string problem;
+  const std::string url = database.start(problem);
+  ASSERT_FALSE(url.empty()) << problem;
+  ASSERT_EQ(database.stop(), 0);
+  testing::write_file(dir.path() / "modules.yaml", "modules: {}\n");
+  testing::QgateProcess serve;
+  serve.start({"serve", "--listen", "127.0.0.1:0", "--database-url", url, "--registry",
+               (dir.path() / "modules.yaml").string()},
+              dir.path(), dir.path() / "serve.out");
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_FALSE(serve.ended());
+  std::string output = testing::read_file(dir.path() / "serve.out");
+  EXPECT_NE(output.find("could not be reached"), std::string::npos) << output;
+  EXPECT_EQ(output.find("listening on"), std::string::npos) << output;
+  ASSERT_FALSE(database.start(problem).empty()) << problem;
+  for (int i = 0; i < 100 && output.find("listening on") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    output = testing::read_file(dir.path() / "serve.out");
+  }
+  EXPECT_NE(output.find("listening on"), std::string::npos) << output;
+  ::kill(serve.pid, SIGTERM);
+  serve.wait();
+  EXPECT_EQ(serve.exit_code, 0) << output;
 }
 
 // Every route the server answers is in schemas/openapi.json, and every
