@@ -84,13 +84,13 @@ const std::string kListSql =
 struct ApiDb::State {
   explicit State(const std::string& url) : connection(url, api_budget()) {}
 
-  // The hot statements are prepared once per connection (a new one after a
-  // reconnection): parsing and planning them was most of the database's
-  // work per request.
+  // The run view is prepared once per connection (a new one after a
+  // reconnection): parsing and planning it was most of the database's work
+  // per request. The page query is not: planned with its values, each filter
+  // finds its own index.
   void prepare(pqxx::connection& c) {
     if (&c == prepared_on && c.backendpid() == prepared_pid) return;
     c.prepare("qgate_run_view", kViewSql);
-    c.prepare("qgate_run_list", kListSql);
     prepared_on = &c;
     prepared_pid = c.backendpid();
   }
