@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
@@ -148,9 +149,14 @@ std::string psql(const std::string& url, const std::string& sql) {
 
 std::string fresh_database_url() {
   const std::string base = server_url();
+  // The process id alone is not enough: one server outlives many test
+  // processes, and process ids are used again.
+  static const std::string process = [] {
+    std::random_device random;
+    return std::to_string(getpid()) + "_" + std::to_string(random() % 1000000000);
+  }();
   static int counter = 0;
-  const std::string name =
-      "qgate_test_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+  const std::string name = "qgate_test_" + process + "_" + std::to_string(++counter);
   psql(base, "CREATE DATABASE " + name);
   const auto slash = base.find("/postgres?");
   if (slash == std::string::npos) throw std::runtime_error("unexpected test server URL " + base);
