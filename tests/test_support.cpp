@@ -219,6 +219,14 @@ std::string server_command(const char* verb, const std::filesystem::path& folder
 }  // namespace
 
 std::string PrivateServer::start(std::string& problem) {
+  // Run as root, the tests start the server as the postgres user, who must
+  // be able to reach its folder.
+  std::error_code ec;
+  std::filesystem::permissions(
+      folder_.parent_path(),
+      std::filesystem::perms::group_read | std::filesystem::perms::group_exec |
+          std::filesystem::perms::others_read | std::filesystem::perms::others_exec,
+      std::filesystem::perm_options::add, ec);
   const auto result = run_command(server_command("start", folder_), "/");
   if (result.exit_code != 0) {
     problem = result.output;

@@ -596,9 +596,6 @@ TEST(RunQueue, SigtermHandsBackAnItemThatOutlastsTheStopTimeout) {
 
 TEST(RunQueue, PostgresRestartedUnderLoadLosesNoItem) {
   TempDir dir;
-  // The server runs as another user when the tests run as root.
-  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                  fs::perms::others_read | fs::perms::others_exec);
   PrivateServer server(dir / "server");
   std::string problem;
   const std::string url = server.start(problem);
@@ -654,8 +651,6 @@ TEST(RunQueue, PostgresRestartedUnderLoadLosesNoItem) {
 
 TEST(RunQueue, RunSpooledWhileTheDatabaseWasAwayKeepsItsRunIdOnTheItem) {
   TempDir dir;
-  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                  fs::perms::others_read | fs::perms::others_exec);
   PrivateServer server(dir / "server");
   std::string problem;
   const std::string url = server.start(problem);

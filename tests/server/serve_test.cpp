@@ -180,11 +180,6 @@ TEST(Serve, CancelsAQueuedRun) {
 
 TEST(Serve, HealthReadinessAndMetrics) {
   testing::TempDir pg_dir;
-  // The server runs as another user when the tests run as root.
-  std::filesystem::permissions(
-      pg_dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-                         std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-                         std::filesystem::perms::others_exec);
   testing::PrivateServer database(pg_dir.path() / "pg");
   std::string problem;
   const std::string url = database.start(problem);
@@ -256,10 +251,6 @@ TEST(Serve, FinishedRunIsShownWithItsResultOnceRecorded) {
 // A server started before its database waits for it.
 TEST(Serve, WaitsForItsDatabaseAtStart) {
   testing::TempDir dir;
-  std::filesystem::permissions(
-      dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-                      std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-                      std::filesystem::perms::others_exec);
   testing::PrivateServer database(dir.path() / "pg");
   std::string problem;
   const std::string url = database.start(problem);
