@@ -12,6 +12,7 @@
 #include <thread>
 #include <utility>
 
+#include "runner/pg_plugin.hpp"
 #include "runner/store.hpp"
 
 namespace qgate {
@@ -111,5 +112,21 @@ class PgConnection {
   std::mutex mutex_;
   std::unique_ptr<pqxx::connection> connection_;
 };
+
+// Runs `work`, turning any exception into `error`: nothing may be thrown
+// across the plugin boundary (see runner/pg_plugin.hpp). The store and the
+// run queue both answer through it.
+template <typename Work>
+void guarded(PgError& error, Work&& work) {
+  try {
+    work();
+  } catch (const StoreError& e) {
+    error = {true, e.unavailable(), e.what()};
+  } catch (const std::exception& e) {
+    error = {true, false, e.what()};
+  } catch (...) {
+    error = {true, false, "unknown error in the PostgreSQL plugin"};
+  }
+}
 
 }  // namespace qgate

@@ -573,21 +573,6 @@ std::vector<std::pair<int, bool>> migration_status_here(const std::string& url) 
   }
 }
 
-// Runs `work`, turning any exception into `error`: nothing may be thrown
-// across the plugin boundary (see runner/pg_plugin.hpp).
-template <typename Work>
-void guarded(PgError& error, Work&& work) {
-  try {
-    work();
-  } catch (const StoreError& e) {
-    error = {true, e.unavailable(), e.what()};
-  } catch (const std::exception& e) {
-    error = {true, false, e.what()};
-  } catch (...) {
-    error = {true, false, "unknown error in the PostgreSQL store"};
-  }
-}
-
 PostgresStore& as_store(void* store) { return *static_cast<PostgresStore*>(store); }
 
 const PgApi kApi = {

@@ -362,21 +362,6 @@ class PgRunQueue {
   PgConnection db_;
 };
 
-// Runs `work`, turning any exception into `error`: nothing may be thrown
-// across the plugin boundary.
-template <typename Work>
-void guarded(PgError& error, Work&& work) {
-  try {
-    work();
-  } catch (const StoreError& e) {
-    error = {true, e.unavailable(), e.what()};
-  } catch (const std::exception& e) {
-    error = {true, false, e.what()};
-  } catch (...) {
-    error = {true, false, "unknown error in the PostgreSQL run queue"};
-  }
-}
-
 PgRunQueue& as_queue(void* queue) { return *static_cast<PgRunQueue*>(queue); }
 
 }  // namespace

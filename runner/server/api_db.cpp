@@ -9,16 +9,6 @@
 namespace qgate {
 namespace {
 
-// A request should not hang while the database is away: a few short tries,
-// then the HTTP client gets a 503 and tries again itself.
-RetryBudget api_budget() {
-  RetryBudget budget;
-  budget.total = std::chrono::milliseconds(1500);
-  budget.first_pause = std::chrono::milliseconds(50);
-  budget.longest_pause = std::chrono::milliseconds(500);
-  return budget;
-}
-
 // An ISO 8601 UTC text of timestamp column `column`, NULL stays NULL.
 std::string iso(const std::string& column) {
   return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
@@ -81,8 +71,18 @@ const std::string kListSql =
 
 }  // namespace
 
+// A request should not hang while the database is away: a few short tries,
+// then the HTTP client gets a 503 and tries again itself.
+RetryBudget api_retry_budget() {
+  RetryBudget budget;
+  budget.total = std::chrono::milliseconds(1500);
+  budget.first_pause = std::chrono::milliseconds(50);
+  budget.longest_pause = std::chrono::milliseconds(500);
+  return budget;
+}
+
 struct ApiDb::State {
-  explicit State(const std::string& url) : connection(url, api_budget()) {}
+  explicit State(const std::string& url) : connection(url, api_retry_budget()) {}
 
   // The run view is prepared once per connection (a new one after a
   // reconnection): parsing and planning it was most of the database's work

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "runner/store.hpp"
+
 namespace qgate {
 
 // Which items a page lists, newest first; the cursor is the position after
@@ -65,6 +67,10 @@ struct DatabaseFigures {
 
 // Upper bounds (seconds) of the gate-duration histogram's buckets.
 inline const std::vector<double> kGateDurationBuckets = {0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600};
+
+// The retries of a request's database calls: a few short tries within
+// 1.5 s, then the client gets a 503 and tries again itself.
+RetryBudget api_retry_budget();
 
 class ApiDb {
  public:

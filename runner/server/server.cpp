@@ -302,13 +302,7 @@ class ApiServer {
   }
   static RunQueue& queue(const std::string& url) {
     if (!t_database.queue) {
-      // As ApiDb's: a client gets a 503 soon rather than waiting on a
-      // database that is away.
-      RetryBudget budget;
-      budget.total = std::chrono::milliseconds(1500);
-      budget.first_pause = std::chrono::milliseconds(50);
-      budget.longest_pause = std::chrono::milliseconds(500);
-      t_database.queue = open_run_queue(url, budget);
+      t_database.queue = open_run_queue(url, api_retry_budget());
     }
     return *t_database.queue;
   }
