@@ -14,7 +14,7 @@ packages=(
   clang libclang-rt-14-dev wrk
   shellcheck python3-pytest python3-coverage
   libgtest-dev libgmock-dev libbenchmark-dev
-  hyperfine procps time make
+  hyperfine procps time make curl
 )
 
 # The failing example module runs node's test runner; a machine without any
