@@ -6,15 +6,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include "runner/regular_file.hpp"
 #include "runner/suggest.hpp"
 
 namespace qgate {
@@ -46,8 +45,37 @@ nlohmann::json plain_scalar(const std::string& text) {
   return text;
 }
 
+// What the conversion may still spend. check_yaml_shape() has bounded the
+// expanded document beforehand; these guards keep that promise checked.
+struct Budget {
+  std::size_t nodes_left = 0;
+  std::size_t bytes_left = 0;
+  int depth_left = 0;
+};
+
+void spend(Budget& budget, const YAML::Node& node, std::size_t bytes, const LocatedJson& out,
+           const YamlLimits& limits) {
+  if (budget.nodes_left == 0) {
+    throw std::logic_error(out.file + ": more nodes than check_yaml_shape() counted");
+  }
+  --budget.nodes_left;
+  if (bytes > budget.bytes_left) {
+    throw ConfigError(
+        {Diagnostic{out.file, node.Mark().line + 1, node.Mark().column + 1,
+                    "the file's values, keys and their paths take more than " +
+                        format_bytes(limits.max_located_bytes) +
+                        " once its aliases are expanded, the most qgate reads (an alias bomb?)"}});
+  }
+  budget.bytes_left -= bytes;
+}
+
 void convert(const YAML::Node& node, const std::string& pointer, LocatedJson& out,
-             nlohmann::json& target) {
+             nlohmann::json& target, Budget& budget, const YamlLimits& limits) {
+  if (budget.depth_left == 0) {
+    throw std::logic_error(out.file + ": deeper than check_yaml_shape() measured");
+  }
+  const bool scalar = node.Type() == YAML::NodeType::Scalar;
+  spend(budget, node, pointer.size() + (scalar ? node.Scalar().size() : 0), out, limits);
   out.value_marks[pointer] = to_mark(node.Mark());
   switch (node.Type()) {
     case YAML::NodeType::Null:
@@ -61,16 +89,19 @@ void convert(const YAML::Node& node, const std::string& pointer, LocatedJson& ou
     case YAML::NodeType::Sequence: {
       target = nlohmann::json::array();
       std::size_t index = 0;
+      --budget.depth_left;
       for (const auto& item : node) {
         nlohmann::json child;
-        convert(item, child_pointer(pointer, std::to_string(index)), out, child);
+        convert(item, child_pointer(pointer, std::to_string(index)), out, child, budget, limits);
         target.push_back(std::move(child));
         ++index;
       }
+      ++budget.depth_left;
       return;
     }
     case YAML::NodeType::Map: {
       target = nlohmann::json::object();
+      --budget.depth_left;
       for (const auto& entry : node) {
         const std::string key = entry.first.Scalar();
         const std::string child = child_pointer(pointer, key);
@@ -79,11 +110,14 @@ void convert(const YAML::Node& node, const std::string& pointer, LocatedJson& ou
               {Diagnostic{out.file, entry.first.Mark().line + 1, entry.first.Mark().column + 1,
                           "duplicate key '" + key + "'"}});
         }
+        // The key: its text in the object and its position under its path.
+        spend(budget, entry.first, key.size() + child.size(), out, limits);
         out.key_marks[child] = to_mark(entry.first.Mark());
         nlohmann::json value;
-        convert(entry.second, child, out, value);
+        convert(entry.second, child, out, value, budget, limits);
         target[key] = std::move(value);
       }
+      ++budget.depth_left;
       return;
     }
   }
@@ -330,17 +364,12 @@ std::size_t first_invalid_utf8(std::string_view text) {
 
 }  // namespace
 
-LocatedJson load_located_yaml(const std::string& path) {
+LocatedJson load_located_yaml(const std::string& path, const YamlLimits& limits) {
   LocatedJson out;
   out.file = path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw ConfigError(
-        {Diagnostic{path, 0, 0, std::string("cannot read: ") + std::strerror(errno)}});
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string bytes = text.str();
+  FileRead file = read_regular_file(path, limits.max_file_bytes);
+  if (!file.error.empty()) throw ConfigError({Diagnostic{path, 0, 0, file.error}});
+  const std::string bytes = std::move(file.bytes);
   std::uint64_t hash = 14695981039346656037ULL;
   for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ULL;
   out.content_hash = hash;
@@ -356,13 +385,17 @@ LocatedJson load_located_yaml(const std::string& path) {
                                   std::string("not UTF-8 text: byte ") + hex +
                                       " does not start or continue a UTF-8 character"}});
   }
+  // Before any node is built: yaml-cpp builds an alias bomb in little memory,
+  // but expanding it here would not end.
+  check_yaml_shape(path, bytes, limits);
   YAML::Node root;
   try {
     root = YAML::Load(bytes);
   } catch (const YAML::Exception& e) {
     throw ConfigError({Diagnostic{path, e.mark.line + 1, e.mark.column + 1, e.msg}});
   }
-  convert(root, "", out, out.value);
+  Budget budget{limits.max_nodes, limits.max_located_bytes, limits.max_depth};
+  convert(root, "", out, out.value, budget, limits);
   return out;
 }
 

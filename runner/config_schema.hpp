@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runner/config.hpp"
+#include "runner/yaml_limits.hpp"
 
 namespace qgate {
 
@@ -32,9 +33,10 @@ struct LocatedJson {
   Diagnostic at_key(const std::string& pointer, std::string message) const;
 };
 
-// Parses the YAML file at `path`; throws ConfigError on a syntax error or an
-// unreadable file.
-LocatedJson load_located_yaml(const std::string& path);
+// Parses the YAML file at `path`, which must be a regular file within
+// `limits`; throws ConfigError on a syntax error, an unreadable file, or a
+// file over the limits.
+LocatedJson load_located_yaml(const std::string& path, const YamlLimits& limits = {});
 
 // Validates `document` against the JSON Schema `schema`; returns one
 // diagnostic per problem, with "did you mean" for misspelt keys.

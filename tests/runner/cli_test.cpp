@@ -336,6 +336,85 @@ TEST(Cli, HistoryAndShowReadTheRunBack) {
   EXPECT_EQ(missing.exit_code, 2);
 }
 
+// What a bounded run of qgate came to.
+struct BoundedRun {
+  int exit_code = -1;
+  std::string output;
+  long peak_rss_kb = -1;
+};
+
+// Runs `qgate ARGS` in `cwd` within 20 s and 4 GB of address space, so that a
+// qgate that hangs or grows without end fails the test, not the machine.
+BoundedRun bounded_qgate(const std::string& args, const fs::path& cwd) {
+  const auto result = run_command(
+      "ulimit -v 4194304; /usr/bin/time -f 'peak_rss_kb=%M' timeout 20 " + qgate() + " " + args,
+      cwd);
+  BoundedRun run{result.exit_code, result.output, -1};
+  std::smatch match;
+  if (std::regex_search(result.output, match, std::regex("peak_rss_kb=([0-9]+)"))) {
+    run.peak_rss_kb = std::stol(match[1].str());
+  }
+  return run;
+}
+
+TEST(Cli, AliasBombsExitTwoAtTheirPlaceInLittleMemory) {
+  TempDir dir;
+  write_file(dir / "self/integration-requirements.yaml",
+             "integration_requirements: {}\nsettings: &loop\n  secret_env: [TOKEN, *loop]\n");
+  std::string laughs = "integration_requirements: {}\nlol0: &lol0 [lol]\n";
+  for (int level = 1; level <= 9; ++level) {
+    laughs += "lol" + std::to_string(level) + ": &lol" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) laughs += (i ? ", *lol" : "*lol") + std::to_string(level - 1);
+    laughs += "]\n";
+  }
+  write_file(dir / "laughs/integration-requirements.yaml", laughs);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"self",
+       "integration-requirements.yaml:3:23: error: alias *loop is inside the node it "
+       "names"},
+      {"laughs",
+       "integration-requirements.yaml:6:70: error: the file holds more than 20000 "
+       "values once this alias is expanded"}};
+  for (const auto& [folder, expected] : cases) {
+    for (const char* command : {"validate", "check --ci"}) {
+      const auto run = bounded_qgate(command, dir / folder);
+      EXPECT_EQ(run.exit_code, 2) << folder << " " << command << "\n" << run.output;
+      EXPECT_EQ(run.output.rfind(expected, 0), 0u) << folder << " " << command << "\n"
+                                                   << run.output;
+      EXPECT_GT(run.peak_rss_kb, 0) << run.output;
+      EXPECT_LT(run.peak_rss_kb, 64 * 1024) << folder << " " << command;
+    }
+  }
+  EXPECT_FALSE(fs::exists(dir / "laughs/.qgate/qgate.db"));
+}
+
+TEST(Cli, AConfigThatIsNotARegularFileExitsTwoSayingWhatItIs) {
+  TempDir dir;
+  ASSERT_EQ(
+      run_command("mkfifo fifo.yaml && ln -s /dev/zero zero.yaml && mkdir folder.yaml", dir.path())
+          .exit_code,
+      0);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"fifo.yaml", "fifo.yaml: error: is a named pipe (FIFO), not a regular file\n"},
+      {"zero.yaml", "zero.yaml: error: is a character device, not a regular file\n"},
+      {"folder.yaml", "folder.yaml: error: is a folder, not a file\n"}};
+  for (const auto& [file, expected] : cases) {
+    for (const char* command : {"validate", "check --ci"}) {
+      const auto run = bounded_qgate(std::string(command) + " --config " + file, dir.path());
+      EXPECT_EQ(run.exit_code, 2) << file << " " << command << "\n" << run.output;
+      EXPECT_EQ(run.output.rfind(expected, 0), 0u) << file << " " << command << "\n" << run.output;
+    }
+  }
+  // The registry the config names is read the same way.
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\nmodule: {key: api-core, registry: fifo.yaml}\n");
+  const auto run = bounded_qgate("validate", dir.path());
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("fifo.yaml: error: is a named pipe (FIFO), not a regular file"),
+            std::string::npos)
+      << run.output;
+}
+
 TEST(Cli, ValidateChecksTheConfigOnly) {
   TempDir dir;
   const fs::path examples = copy_examples(dir);

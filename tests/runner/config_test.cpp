@@ -314,6 +314,164 @@ TEST(ConfigErrors, AFileThatIsNotUtf8IsAnErrorAtItsFirstBadByte) {
             "not UTF-8 text: byte 0xFF does not start or continue a UTF-8 character");
 }
 
+// A billion laughs: nine levels of ten aliases each stand for 10^9 values.
+std::string billion_laughs() {
+  std::string text = "integration_requirements: {}\nlol0: &lol0 [lol]\n";
+  for (int level = 1; level <= 9; ++level) {
+    const std::string previous = "*lol" + std::to_string(level - 1);
+    text += "lol" + std::to_string(level) + ": &lol" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) text += (i ? ", " : "") + previous;
+    text += "]\n";
+  }
+  return text;
+}
+
+TEST(ConfigLimits, ARecursiveAliasIsRefusedAtTheAlias) {
+  // yaml-cpp makes this a node that contains itself: converting it crashed.
+  const auto errors =
+      errors_of("integration_requirements: {}\nsettings: &loop\n  secret_env: [TOKEN, *loop]\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 3);
+  EXPECT_EQ(errors[0].column, 23);
+  EXPECT_EQ(errors[0].message,
+            "alias *loop is inside the node it names (&loop at 2:11): a recursive alias stands "
+            "for an endless value");
+}
+
+TEST(ConfigLimits, ASelfReferencingMappingIsRefusedToo) {
+  const auto errors = errors_of("integration_requirements: &root\n  again: *root\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 2);
+  EXPECT_EQ(errors[0].column, 10);
+  EXPECT_NE(errors[0].message.find("recursive alias"), std::string::npos) << errors[0].message;
+}
+
+TEST(ConfigLimits, ABillionLaughsIsRefusedBeforeItIsExpanded) {
+  const auto errors = errors_of(billion_laughs());
+  ASSERT_EQ(errors.size(), 1u);
+  // Level 4 stands for 21,111 values: its ninth alias goes past 20,000.
+  EXPECT_EQ(errors[0].line, 6);
+  EXPECT_EQ(errors[0].column, 14 + 8 * 7);
+  EXPECT_EQ(errors[0].message,
+            "the file holds more than 20000 values once this alias is expanded, the most qgate "
+            "reads (an alias bomb?)");
+}
+
+TEST(ConfigLimits, AliasesThatNestTooDeepAreRefused) {
+  // Each level is small, but every alias adds the depth of what it names.
+  std::string text = "integration_requirements: {}\nd0: &d0 [x]\n";
+  for (int level = 1; level <= 40; ++level) {
+    text += "d" + std::to_string(level) + ": &d" + std::to_string(level) + " [*d" +
+            std::to_string(level - 1) + "]\n";
+  }
+  const auto errors = errors_of(text);
+  ASSERT_EQ(errors.size(), 1u);
+  // d30 sits at level 2 and its alias names 31 levels.
+  EXPECT_EQ(errors[0].line, 32);
+  EXPECT_EQ(errors[0].message,
+            "values are nested more than 32 levels deep here once this alias is expanded, the "
+            "most qgate reads");
+}
+
+TEST(ConfigLimits, DeeplyNestedYamlSaysWhatIsWrongAndWhere) {
+  // yaml-cpp's own guard said "bad file" at 2,000 levels, with no position.
+  for (const int levels : {40, 3000}) {
+    const auto errors = errors_of("integration_requirements: {}\nx: " + std::string(levels, '[') +
+                                  std::string(levels, ']') + "\n");
+    ASSERT_EQ(errors.size(), 1u) << levels;
+    EXPECT_EQ(errors[0].line, 2) << levels;
+    EXPECT_EQ(errors[0].column, 35) << levels;  // the 32nd level's '['
+    EXPECT_EQ(errors[0].message,
+              "values are nested more than 32 levels deep here, the most qgate reads")
+        << levels;
+  }
+}
+
+TEST(ConfigLimits, LongPathsOverManyValuesAreRefused) {
+  // No alias: 10,000 values under two long keys (YAML allows 1,024
+  // characters in each) take 10,000 copies of their path in the positions kept.
+  std::string text = "integration_requirements: {}\n" + std::string(1000, 'k') + ":\n  " +
+                     std::string(1000, 'j') + ": [";
+  for (int i = 0; i < 10'000; ++i) text += i ? ",1" : "1";
+  text += "]\n";
+  const auto errors = errors_of(text);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 3);
+  EXPECT_NE(errors[0].message.find("take more than 16.0 MiB (16777216 bytes) once its aliases "
+                                   "are expanded"),
+            std::string::npos)
+      << errors[0].message;
+}
+
+TEST(ConfigLimits, AnchorsAndAliasesWithinTheLimitsStillWork) {
+  TempDir dir;
+  const Config config = load_text(dir, std::string(kSeedBlock) + R"(
+gates:
+  lint:
+    steps:
+      - {name: a, run: 'true', env: &env {LEVEL: 3, MODE: strict}}
+      - {name: b, run: 'true', env: *env}
+)");
+  const GateConfig* lint = config.gate("lint");
+  ASSERT_NE(lint, nullptr);
+  ASSERT_EQ(lint->steps.size(), 2u);
+  EXPECT_EQ(lint->steps[1].env.size(), 2u);
+}
+
+TEST(ConfigLimits, ASecondYamlDocumentIsAnErrorAtItsStart) {
+  // yaml-cpp reads the first document and drops the rest without a word.
+  const auto errors = errors_of(
+      "integration_requirements: {}\n---\ngates:\n  lint: {steps: [{name: a, run: b}]}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 2);
+  EXPECT_EQ(errors[0].column, 1);
+  EXPECT_NE(errors[0].message.find("a second YAML document starts here"), std::string::npos)
+      << errors[0].message;
+}
+
+TEST(ConfigLimits, AFolderAsTheConfigSaysItIsAFolder) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "integration-requirements.yaml");
+  try {
+    load_config(dir / "integration-requirements.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& error) {
+    ASSERT_EQ(error.diagnostics().size(), 1u);
+    EXPECT_EQ(
+        format_diagnostic(error.diagnostics()[0]),
+        (dir / "integration-requirements.yaml").string() + ": error: is a folder, not a file");
+  }
+}
+
+TEST(ConfigLimits, AConfigOverTheSizeLimitIsRefusedUnread) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\n#" + std::string(4 * 1024 * 1024, 'x') + "\n");
+  try {
+    load_config(dir / "integration-requirements.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& error) {
+    ASSERT_EQ(error.diagnostics().size(), 1u);
+    EXPECT_EQ(error.diagnostics()[0].message,
+              "is 4.0 MiB (4194335 bytes); qgate reads at most 4.0 MiB (4194304 bytes) here");
+  }
+}
+
+TEST(ConfigLimits, ARegistryThatIsNotARegularFileSaysWhatItIs) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "registry");
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\nmodule: {key: api-core, registry: registry}\n");
+  try {
+    load_config(dir / "integration-requirements.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& error) {
+    ASSERT_EQ(error.diagnostics().size(), 1u);
+    EXPECT_EQ(error.diagnostics()[0].file, (dir / "registry").string());
+    EXPECT_EQ(error.diagnostics()[0].message, "is a folder, not a file");
+  }
+}
+
 TEST(ConfigErrors, FormatsAsFileLineColumn) {
   const Diagnostic d{"a/b.yaml", 3, 7, "unknown key 'x'"};
   EXPECT_EQ(format_diagnostic(d), "a/b.yaml:3:7: error: unknown key 'x'");

@@ -1,0 +1,24 @@
+#pragma once
+// Reading a file that a module's repository supplies: only a regular file
+// (or a link to one), never more than a limit, and never blocking on a FIFO.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace qgate {
+
+// What read_regular_file() found: the bytes, or why there are none.
+struct FileRead {
+  std::string bytes;
+  std::string error;  // empty when the file was read
+};
+
+// Reads the regular file at `path` if it holds at most `max_bytes`; a folder,
+// a FIFO, a device or a socket is an error saying what it is, as is a larger
+// file.
+FileRead read_regular_file(const std::filesystem::path& path, std::uintmax_t max_bytes);
+
+// Returns `bytes` for a message: "4.0 MiB (4194304 bytes)", or "12 bytes".
+std::string format_bytes(std::uintmax_t bytes);
+
+}  // namespace qgate
