@@ -10,7 +10,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev libcli11-dev
   libsqlite3-dev sqlite3 libpugixml-dev libssl-dev
   libpqxx-dev libpq-dev postgresql
-  libre2-dev libcpp-httplib-dev
+  libre2-dev libcpp-httplib-dev libhttp-parser-dev
   clang libclang-rt-14-dev wrk
   shellcheck python3-pytest python3-coverage gcovr lcov
   libgtest-dev libgmock-dev libbenchmark-dev

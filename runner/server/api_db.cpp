@@ -352,12 +352,22 @@ DatabaseFigures ApiDb::figures() {
 }
 
 void ApiDb::ping() {
-  state_->connection.run("checking the database", PgConnection::Tries::once,
-                         [&](pqxx::connection& c, int) {
-                           pqxx::nontransaction tx(c);
-                           tx.exec("SELECT 1");
-                           return 0;
-                         });
+  const auto check = [&] {
+    state_->connection.run("checking the database", PgConnection::Tries::once,
+                           [&](pqxx::connection& c, int) {
+                             pqxx::nontransaction tx(c);
+                             tx.exec("SELECT 1");
+                             return 0;
+                           });
+  };
+  try {
+    check();
+  } catch (const StoreError& error) {
+    // A connection opened before the database restarted is broken though
+    // the database is back: a fresh one decides.
+    if (!error.unavailable()) throw;
+    check();
+  }
 }
 
 }  // namespace qgate

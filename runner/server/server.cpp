@@ -8,14 +8,18 @@
 #include <unistd.h>
 
 #include <httplib.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <deque>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -25,6 +29,7 @@
 #include "runner/server/api_requests.hpp"
 #include "runner/server/auth.hpp"
 #include "runner/server/callbacks.hpp"
+#include "runner/server/http_front.hpp"
 #include "runner/server/metrics.hpp"
 #include "runner/server/signing.hpp"
 
@@ -89,6 +94,54 @@ class EndedRunCache {
   std::deque<std::string> order_;
 };
 
+// cpp-httplib's server, handed whole requests by the front
+// (http_front.hpp) instead of reading sockets itself: its own reads have a
+// timeout per recv(), which a client sending a byte at a time never meets.
+class RoutedServer : public httplib::Server {
+ public:
+  // cpp-httplib stops streamed answers once its listening socket is gone;
+  // it has none here, so the member says "serving" until stop_streams().
+  RoutedServer() { svr_sock_ = std::numeric_limits<int>::max(); }
+  void stop_streams() { svr_sock_ = INVALID_SOCKET; }
+  // Answers the one request in `stream`; returns false if the connection
+  // must end (`connection_closed` is set when the client asked for that).
+  bool serve(httplib::Stream& stream, CloseAfter close_after, bool& connection_closed) {
+    return process_request(stream, close_after == CloseAfter::yes, connection_closed, nullptr);
+  }
+};
+
+// A request read whole by the front, as cpp-httplib reads it: the request's
+// bytes, then the end; answers go to the client's socket.
+class FrontStream final : public httplib::Stream {
+ public:
+  explicit FrontStream(FrontRequest& request) : request_(request), bytes_(request.bytes()) {}
+  bool is_readable() const override { return offset_ < bytes_.size(); }
+  bool is_writable() const override { return request_.writable(); }
+  ssize_t read(char* ptr, size_t size) override {
+    const std::size_t n = std::min(size, bytes_.size() - offset_);
+    std::memcpy(ptr, bytes_.data() + offset_, n);
+    offset_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    return request_.write(ptr, size) ? static_cast<ssize_t>(size) : -1;
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = request_.remote_ip();
+    port = request_.remote_port();
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = request_.local_ip();
+    port = request_.local_port();
+  }
+  socket_t socket() const override { return request_.socket(); }
+
+ private:
+  FrontRequest& request_;
+  std::string_view bytes_;
+  std::size_t offset_ = 0;
+};
+
 class ApiServer {
  public:
   ApiServer(const ServeOptions& options, std::ostream& out, std::ostream& err)
@@ -127,25 +180,41 @@ class ApiServer {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     setup_routes();
-    int port = options_.port;
-    if (port == 0) {
-      port = server_.bind_to_any_port(options_.host);
-    } else if (!server_.bind_to_port(options_.host, port)) {
-      port = -1;
-    }
+    FrontOptions front_options;
+    front_options.host = options_.host;
+    front_options.port = options_.port;
+    front_options.request_threads = options_.threads;
+    front_options.probe_threads = 2;
+    front_options.header_timeout = std::chrono::milliseconds(options_.header_timeout_ms);
+    front_options.body_timeout = std::chrono::milliseconds(options_.body_timeout_ms);
+    front_options.max_body_bytes = options_.max_body_bytes;
+    front_options.max_connections_per_client = options_.max_connections_per_client;
+    HttpFront front(
+        front_options,
+        [this](FrontRequest& request, Lane) {
+          FrontStream stream(request);
+          bool closed = false;
+          const bool served = server_.serve(stream, request.close_after(), closed);
+          return served && !closed;
+        },
+        [this](int status) { metrics_.record("refused", "-", status, 0); });
+    std::string listen_error;
+    const int port = front.listen(listen_error);
     if (port < 0) {
-      err_ << "qgate serve: cannot listen on " << options_.host << ":" << options_.port << "\n";
+      err_ << "qgate serve: cannot listen on " << options_.host << ":" << options_.port << ": "
+           << listen_error << "\n";
       stop_workers();
       return 3;
     }
     if (public_url_.empty()) public_url_ = "http://" + options_.host + ":" + std::to_string(port);
 
-    std::thread signal_thread([this, signals] {
+    std::thread signal_thread([this, &front, signals] {
       int signal = 0;
       sigwait(&signals, &signal);
       if (signal == SIGTERM || signal == SIGINT) {
         g_stopping = true;
-        server_.stop();
+        server_.stop_streams();
+        front.stop();
       }
     });
     std::unique_ptr<CallbackDispatcher> dispatcher;
@@ -165,7 +234,7 @@ class ApiServer {
 
     out_ << "qgate serve: listening on http://" << options_.host << ":" << port << " ("
          << options_.threads << " threads, " << options_.workers << " workers)" << std::endl;
-    server_.listen_after_bind();
+    front.run();
     g_stopping = true;
     out_ << "qgate serve: stopping" << std::endl;
     // Wakes the signal thread if the server stopped for another reason.
@@ -330,6 +399,12 @@ class ApiServer {
             return count(route, req, res, started);
           }
         }
+        // Which of two credentials would count differs between readers.
+        if (req.get_header_value_count("Authorization") > 1) {
+          reply_error(res, {400, "duplicate_header", "the Authorization header is given twice",
+                            "Authorization"});
+          return count(route, req, res, started);
+        }
         if (const std::string problem = authenticate(req); !problem.empty()) {
           res.set_header("WWW-Authenticate", "Bearer realm=\"qgate\"");
           reply_error(res, {401, "unauthorized", problem, ""});
@@ -359,16 +434,11 @@ class ApiServer {
   }
 
   void setup_routes() {
-    server_.new_task_queue = [threads = options_.threads] {
-      return new httplib::ThreadPool(static_cast<std::size_t>(threads));
-    };
+    // The front reads requests, keeps connections alive and enforces the
+    // limits; these only fill in the answers' Keep-Alive header.
     server_.set_payload_max_length(options_.max_body_bytes);
     server_.set_keep_alive_max_count(1000);
-    // Headers and body go in separate writes: without this, Nagle's
-    // algorithm and delayed ACKs hold each answer for 40 ms.
-    server_.set_tcp_nodelay(true);
-    server_.set_read_timeout(10, 0);
-    server_.set_write_timeout(10, 0);
+    server_.set_keep_alive_timeout(5);
     server_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       if (!t_counted) metrics_.record("unmatched", req.method, res.status, 0);
       t_counted = false;
@@ -628,7 +698,7 @@ class ApiServer {
   std::string public_url_;
   std::string callback_secret_;
   std::map<std::string, ModuleInfo> registry_;
-  httplib::Server server_;
+  RoutedServer server_;
   HttpMetrics metrics_;
   Authenticator authenticator_;
   EndedRunCache ended_runs_;

@@ -26,6 +26,11 @@ struct ServeOptions {
   std::string default_callback_url;  // for requests that name none
   int threads = 8;                   // HTTP threads (each keeps a database connection)
   std::size_t max_body_bytes = 64 * 1024;
+  // Each request's headers, then its body, must arrive within these, from
+  // their first byte (runner/server/http_front.hpp).
+  int header_timeout_ms = 10'000;
+  int body_timeout_ms = 10'000;
+  int max_connections_per_client = 32;  // open connections of one client address
   int replay_window_seconds = 300;
   int max_attempts = 2;         // of each queued run: 2 = one retry after a worker died
   std::string api_secret;       // QGATE_API_SECRET: HMAC key of signed requests ("" = none)

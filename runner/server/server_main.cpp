@@ -1,10 +1,7 @@
 // The qgate-server executable: `qgate serve` and `qgate token`, which the
 // qgate executable hands over to it (runner/main.cpp), so that the HTTP and
 // PostgreSQL libraries are loaded only by the service.
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
-#include <sys/socket.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -14,21 +11,6 @@
 #include "runner/server/api_db.hpp"
 #include "runner/server/api_requests.hpp"
 #include "runner/server/server.hpp"
-
-// cpp-httplib 0.11 (Debian 12's) writes an answer's headers and body in two
-// send() calls and sets TCP_NODELAY on its listening socket only, which
-// Linux does not pass on to accepted connections: Nagle's algorithm then
-// holds every body until the client's delayed ACK, 40 ms later. The
-// library's own accept() is this one (the executable's symbols come first),
-// which sets TCP_NODELAY on each accepted connection.
-extern "C" int accept(int listener, sockaddr* address, socklen_t* length) {
-  const int connection = ::accept4(listener, address, length, 0);
-  if (connection >= 0) {
-    const int on = 1;
-    ::setsockopt(connection, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-  }
-  return connection;
-}
 
 namespace {
 
@@ -57,6 +39,20 @@ int serve(CLI::App& app, int argc, char** argv) {
   app.add_option("--max-body", options.max_body_bytes, "Largest request body, in bytes")
       ->capture_default_str()
       ->check(CLI::Range(1024, 16 * 1024 * 1024));
+  double header_timeout = 10;
+  double body_timeout = 10;
+  app.add_option("--header-timeout", header_timeout,
+                 "Seconds a request's headers may take to arrive, from their first byte")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 600.0));
+  app.add_option("--body-timeout", body_timeout,
+                 "Seconds a request's body may take to arrive, after its headers")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 600.0));
+  app.add_option("--max-connections-per-client", options.max_connections_per_client,
+                 "Open connections one client address may have")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
   app.add_option("--replay-window", options.replay_window_seconds,
                  "Seconds a signed request's timestamp may be off")
       ->capture_default_str()
@@ -87,6 +83,8 @@ int serve(CLI::App& app, int argc, char** argv) {
                  "After SIGTERM, how long running runs may go on")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  options.header_timeout_ms = static_cast<int>(header_timeout * 1000);
+  options.body_timeout_ms = static_cast<int>(body_timeout * 1000);
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) {
     std::cerr << "qgate serve: --listen must be host:port\n";
