@@ -20,33 +20,8 @@
 #include "runner/subprocess.hpp"
 
 namespace qgate {
-namespace {
 
 namespace fs = std::filesystem;
-
-// The children of process `parent` (from /proc), zombies included.
-std::vector<pid_t> children_of(pid_t parent) {
-  std::vector<pid_t> children;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "stat");
-    std::string stat;
-    std::getline(in, stat);
-    // pid (comm) state ppid ...; comm may hold spaces and parentheses.
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    char state = 0;
-    long ppid = 0;
-    if (std::sscanf(stat.c_str() + close + 1, " %c %ld", &state, &ppid) == 2 && ppid == parent) {
-      children.push_back(static_cast<pid_t>(std::stol(name)));
-    }
-  }
-  return children;
-}
-
-}  // namespace
 
 CheckChild::CheckChild(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                        const fs::path& cwd, const fs::path& log) {
@@ -121,26 +96,6 @@ std::string tail_of(const fs::path& path, std::size_t bytes) {
   if (text.size() > bytes) text = "..." + text.substr(text.size() - bytes);
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return text;
-}
-
-int kill_leftovers() {
-  int killed = 0;
-  const pid_t self = ::getpid();
-  for (int round = 0; round < 100; ++round) {
-    int status = 0;
-    while (::waitpid(-1, &status, WNOHANG) > 0) {
-    }
-    const std::vector<pid_t> children = children_of(self);
-    if (children.empty()) break;
-    for (pid_t pid : children) {
-      const pid_t group = ::getpgid(pid);
-      if (group > 0 && group != ::getpgrp()) ::kill(-group, SIGKILL);
-      ::kill(pid, SIGKILL);
-      ++killed;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return killed;
 }
 
 }  // namespace qgate

@@ -2,7 +2,7 @@
 // The child processes of a worker (runner/worker.cpp): `qgate check` for a
 // queue item and git for its workspace, each in a process group of its own
 // with its output in a file, and whatever a run leaves behind, killed once
-// the run ends.
+// the run ends (kill_leftovers, in runner/process_tree.hpp).
 #include <sys/types.h>
 
 #include <cstddef>
@@ -43,12 +43,5 @@ class CheckChild {
 // The last `bytes` of the file at `path` ("..." before them when cut), without
 // the new lines and spaces it ends with.
 std::string tail_of(const std::filesystem::path& path, std::size_t bytes);
-
-// Kills and reaps whatever a run left behind. The worker is a child
-// subreaper, so a step's process that outlived its parent (a grandchild
-// ignoring SIGTERM when `qgate check` was killed, a daemon a step started)
-// is re-parented to the worker instead of to init, and can be found here.
-// Returns how many were killed.
-int kill_leftovers();
 
 }  // namespace qgate

@@ -14,6 +14,7 @@
 #include "runner/config.hpp"
 #include "runner/git_info.hpp"
 #include "runner/github_run.hpp"
+#include "runner/process_tree.hpp"
 #include "runner/run_plan.hpp"
 #include "runner/spooling_store.hpp"
 #include "runner/store.hpp"
@@ -408,7 +409,21 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     scheduler_options.fail_fast = options.fail_fast;
     RunRecorder recorder(config, plan, builtins, masker, run, *store, console,
                          options.base_ref.empty() ? config.base_ref : options.base_ref);
-    const ScheduleOutcome outcome = run_steps(plan.steps, scheduler_options, masker, &recorder);
+    ScheduleOutcome outcome;
+    {
+      // Whatever the steps leave running goes when they are done, however
+      // the run ends: as a child subreaper, qgate inherits their orphans.
+      become_subreaper();
+      struct LeftoverSweep {
+        ~LeftoverSweep() { kill_leftovers(); }
+      } sweep;
+      // No thread runs here (the built-in checks are done): the guardian
+      // can be forked. It goes before the sweep, which would kill it.
+      scheduler_options.process_tag = "qgate-" + run.id;
+      StepGuardian guardian(scheduler_options.process_tag);
+      scheduler_options.guardian = &guardian;
+      outcome = run_steps(plan.steps, scheduler_options, masker, &recorder);
+    }
 
     run.requirements =
         judge_requirements(config, plan, outcome.results, builtins, recorder.reports());

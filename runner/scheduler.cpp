@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -12,6 +13,7 @@
 #include <optional>
 
 #include "runner/output_sink.hpp"
+#include "runner/process_tree.hpp"
 #include "runner/subprocess.hpp"
 
 namespace qgate {
@@ -20,8 +22,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 volatile sig_atomic_t g_cancel_signal = 0;
+volatile sig_atomic_t g_cancel_count = 0;
 
-extern "C" void on_cancel_signal(int signal) { g_cancel_signal = signal; }
+extern "C" void on_cancel_signal(int signal) {
+  g_cancel_signal = signal;
+  g_cancel_count = g_cancel_count + 1;
+}
+
+// How long processes that outlive a step's first process may keep its
+// output open before they are killed.
+constexpr std::chrono::milliseconds kLeftoverGrace{2000};
 
 constexpr std::array<int, 3> kCancelSignals = {SIGINT, SIGTERM, SIGHUP};
 
@@ -31,6 +41,7 @@ class SignalScope {
  public:
   SignalScope() {
     g_cancel_signal = 0;
+    g_cancel_count = 0;
     sigset_t block;
     sigemptyset(&block);
     for (std::size_t i = 0; i < kCancelSignals.size(); ++i) {
@@ -63,11 +74,13 @@ class SignalScope {
 struct RunningStep {
   std::size_t index = 0;
   Subprocess process;
+  StepMarks marks;
   Clock::time_point deadline;
   std::optional<Clock::time_point> kill_at;  // SIGKILL then, if still alive
   bool stopping = false;                     // SIGTERM sent
   bool timed_out = false;
   bool cancelled = false;
+  bool leftovers = false;     // the first process exited, others hold the output
   bool output_ready = false;  // the last ppoll saw output (or EOF)
   bool exit_ready = false;    // the last ppoll saw the child exit
 };
@@ -90,6 +103,11 @@ class Scheduler {
   Scheduler(const std::vector<StepSpec>& steps, const SchedulerOptions& options,
             const SecretMasker& masker, SchedulerObserver* observer)
       : steps_(steps), options_(options), masker_(masker), observer_(observer) {
+    tag_prefix_ = options.process_tag;
+    if (tag_prefix_.empty()) {
+      tag_prefix_ = std::to_string(::getpid()) + "-" +
+                    std::to_string(Clock::now().time_since_epoch().count());
+    }
     outcome_.results.resize(steps.size());
     sinks_.resize(steps.size());
     first_start_.resize(steps.size());
@@ -114,10 +132,16 @@ class Scheduler {
     SignalScope signals;
     const int jobs = std::max(1, options_.jobs);
     while (!pending_.empty() || !running_.empty()) {
-      if (g_cancel_signal != 0 && !outcome_.cancelled) {
-        outcome_.cancelled = true;
-        outcome_.cancel_signal = g_cancel_signal;
-        stop_all();
+      if (g_cancel_count != signals_seen_) {
+        signals_seen_ = g_cancel_count;
+        if (!outcome_.cancelled) {
+          outcome_.cancelled = true;
+          outcome_.cancel_signal = g_cancel_signal;
+          stop_all();
+        } else {
+          // Asked twice: no more grace.
+          for (auto& r : running_) r.kill_at = Clock::now();
+        }
       }
       if (stopping_all_) skip_pending();
       while (!stopping_all_ && !pending_.empty() && static_cast<int>(running_.size()) < jobs) {
@@ -154,7 +178,13 @@ class Scheduler {
     try {
       RunningStep running;
       running.index = index;
-      running.process = Subprocess::start({step.command, step.cwd, step.environment});
+      running.marks.tag =
+          tag_prefix_ + "." + std::to_string(index) + "." + std::to_string(result.attempts);
+      running.process =
+          Subprocess::start({step.command, step.cwd, tagged(step.environment, running.marks.tag)});
+      running.marks.leader = running.process.pid();
+      running.marks.output_pipe = running.process.output_inode();
+      if (options_.guardian != nullptr) options_.guardian->watch(running.marks);
       running.deadline = now + step.timeout;
       running_.push_back(std::move(running));
     } catch (const SpawnError& error) {
@@ -216,17 +246,27 @@ class Scheduler {
     for (auto& r : running_) {
       if (r.output_ready) drain(r);
       if (r.exit_ready && !r.process.reaped() && r.process.try_reap()) drain(r);
-      if (r.process.reaped() && !r.process.output_closed() && !r.stopping) {
-        // The step is over but something it started still holds its output
-        // open: stop the stragglers so no orphan outlives the step.
-        stop(r, now);
+      if (r.process.reaped() && r.process.output_closed()) continue;
+      if (r.process.reaped() && !r.stopping) {
+        // The step's command is over but something it started still holds
+        // its output open: the stragglers go, so that no orphan outlives the
+        // step and none can keep the run waiting.
+        r.leftovers = true;
+        const int found =
+            stop(r, now, std::min<Clock::duration>(steps_[r.index].grace, kLeftoverGrace));
+        sinks_[r.index]->note("--- qgate: the step's command has ended; " + std::to_string(found) +
+                              " process(es) it started still held its output and were stopped ---");
       }
-      if (!r.stopping && now >= r.deadline) {
+      if (now >= r.deadline && !r.timed_out && !r.cancelled && (!r.stopping || r.leftovers)) {
         r.timed_out = true;
-        stop(r, now);
+        if (r.stopping) {
+          r.kill_at = now;
+        } else {
+          stop(r, now, steps_[r.index].grace);
+        }
       }
       if (r.kill_at && now >= *r.kill_at) {
-        r.process.signal_group(SIGKILL);
+        kill(r);
         r.kill_at = now + std::chrono::seconds(1);
       }
     }
@@ -253,19 +293,49 @@ class Scheduler {
     }
   }
 
-  void stop(RunningStep& r, Clock::time_point now) {
+  // Sends SIGTERM to every process of step `r` and SIGKILL after `grace`;
+  // returns how many processes were found.
+  int stop(RunningStep& r, Clock::time_point now, Clock::duration grace) {
     r.stopping = true;
-    r.process.signal_group(SIGTERM);
-    r.kill_at = now + steps_[r.index].grace;
+    r.kill_at = now + grace;
+    return signal_steps({r.marks}, SIGTERM);
+  }
+
+  // Kills every process of step `r` and stops reading its output: the step
+  // is over once its first process is reaped, whatever holds the pipe.
+  void kill(RunningStep& r) {
+    kill_steps({r.marks});
+    if (!r.process.output_closed()) drain(r);
+    r.process.close_output();
   }
 
   void stop_all() {
     stopping_all_ = true;
     const auto now = Clock::now();
+    std::vector<StepMarks> marks;
     for (auto& r : running_) {
       r.cancelled = true;
-      if (!r.stopping) stop(r, now);
+      if (r.stopping) continue;
+      r.stopping = true;
+      r.kill_at = now + steps_[r.index].grace;
+      marks.push_back(r.marks);
     }
+    // One look at /proc for all of them.
+    if (!marks.empty()) signal_steps(marks, SIGTERM);
+  }
+
+  // Returns `environment` with QGATE_STEP_TAG=`tag` in place of any it had
+  // (a qgate run by a step tags its own steps).
+  static std::vector<std::string> tagged(const std::vector<std::string>& environment,
+                                         const std::string& tag) {
+    const std::string name = std::string(kStepTagVariable) + "=";
+    std::vector<std::string> result;
+    result.reserve(environment.size() + 1);
+    for (const auto& entry : environment) {
+      if (entry.rfind(name, 0) != 0) result.push_back(entry);
+    }
+    result.push_back(name + tag);
+    return result;
   }
 
   void skip_pending() {
@@ -344,6 +414,8 @@ class Scheduler {
   static constexpr std::size_t kBufferSize = 1 << 20;
   std::unique_ptr<char[]> buffer_{new char[kBufferSize]};
   bool stopping_all_ = false;
+  std::string tag_prefix_;
+  sig_atomic_t signals_seen_ = 0;
 };
 
 }  // namespace

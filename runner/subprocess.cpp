@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,11 +26,14 @@ namespace bp = boost::process::v2;
 // Runs in the child between fork and exec: its own process group (so that
 // stopping a step reaches its grandchildren too) and default signal handling.
 struct ChildSetup {
+  pid_t parent;
   template <typename Launcher>
   bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
     if (::setpgid(0, 0) != 0) return bp::error_code(errno, bp::system_category());
     // If qgate itself is killed (kill -9), its direct children go with it.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // qgate may have died before that line: then nobody would send it.
+    if (::getppid() != parent) ::_exit(127);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -125,6 +129,36 @@ DirectCommand direct_command(const std::string& command, const std::vector<std::
   return direct;
 }
 
+// Returns why the kernel would refuse to start `program` with `arguments`
+// and `environment` (E2BIG), or "" if it would not: one string over
+// MAX_ARG_STRLEN (32 pages), or all of them over ARG_MAX.
+std::string argument_size_problem(const std::string& program,
+                                  const std::vector<std::string>& arguments,
+                                  const std::vector<std::string>& environment) {
+  constexpr std::size_t kLongestString = 32 * 4096;
+  const long page = ::sysconf(_SC_PAGESIZE);
+  const std::size_t longest = page > 0 ? 32 * static_cast<std::size_t>(page) : kLongestString;
+  std::size_t total = (arguments.size() + environment.size() + 3) * sizeof(char*);
+  for (const auto* list : {&arguments, &environment}) {
+    for (const auto& text : *list) {
+      if (text.size() + 1 > longest) {
+        return std::string(list == &arguments ? "its command" : "an environment variable") +
+               " is " + std::to_string(text.size()) + " bytes long, over the system's limit of " +
+               std::to_string(longest - 1) + " bytes for one argument of a program";
+      }
+      total += text.size() + 1;
+    }
+  }
+  total += program.size() + 1;
+  const long limit = ::sysconf(_SC_ARG_MAX);
+  if (limit > 0 && total > static_cast<std::size_t>(limit)) {
+    return "its command and environment are " + std::to_string(total) +
+           " bytes, over the system's limit of " + std::to_string(limit) +
+           " bytes for a program's arguments";
+  }
+  return "";
+}
+
 }  // namespace
 
 int open_pidfd(pid_t pid) {
@@ -161,6 +195,16 @@ Subprocess Subprocess::start(const SpawnRequest& request) {
   std::vector<std::string> arguments =
       direct.path.empty() ? std::vector<std::string>{"-c", request.command} : direct.arguments;
 
+  // A command the kernel would refuse (E2BIG) is refused here: a vfork child
+  // whose exec fails runs on in qgate's memory, which is best avoided.
+  if (const std::string problem =
+          argument_size_problem(executable.string(), arguments, request.environment);
+      !problem.empty()) {
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    throw SpawnError("cannot start the step: " + problem + "; put a long command in a script");
+  }
+
   // vfork: the child borrows our memory until exec, so starting a step does
   // not copy qgate's page tables (the largest part of the cost of `true`).
   // The launcher tells the io_context about the fork from the child, which
@@ -171,10 +215,11 @@ Subprocess Subprocess::start(const SpawnRequest& request) {
   boost::asio::io_context context;
   bp::error_code ec;
   bp::posix::vfork_launcher launcher;
-  auto process = launcher(context, ec, executable, std::move(arguments),
+  // The executor's overload: the context's one throws instead of setting `ec`.
+  auto process = launcher(context.get_executor(), ec, executable, std::move(arguments),
                           bp::process_stdio{nullptr, pipe_fds[1], pipe_fds[1]},
                           bp::process_start_dir(request.cwd.string()),
-                          ChildEnvironment{environment.data()}, ChildSetup{});
+                          ChildEnvironment{environment.data()}, ChildSetup{::getpid()});
   ::close(pipe_fds[1]);
   if (ec) {
     ::close(pipe_fds[0]);
@@ -188,6 +233,8 @@ Subprocess Subprocess::start(const SpawnRequest& request) {
   // Also set the group from here, in case the child has not yet done it.
   ::setpgid(child.pid_, child.pid_);
   child.output_fd_ = pipe_fds[0];
+  struct stat pipe_stat {};
+  if (::fstat(child.output_fd_, &pipe_stat) == 0) child.output_inode_ = pipe_stat.st_ino;
   ::fcntl(child.output_fd_, F_SETFL, ::fcntl(child.output_fd_, F_GETFL) | O_NONBLOCK);
   // A larger pipe means fewer wake-ups for a step that prints a lot.
   ::fcntl(child.output_fd_, F_SETPIPE_SZ, 1 << 20);
@@ -202,6 +249,7 @@ Subprocess& Subprocess::operator=(Subprocess&& other) noexcept {
     release();
     pid_ = std::exchange(other.pid_, -1);
     output_fd_ = std::exchange(other.output_fd_, -1);
+    output_inode_ = std::exchange(other.output_inode_, 0);
     exit_fd_ = std::exchange(other.exit_fd_, -1);
     reaped_ = std::exchange(other.reaped_, true);
     exit_code_ = other.exit_code_;
@@ -227,6 +275,11 @@ void Subprocess::release() {
   if (exit_fd_ >= 0) ::close(exit_fd_);
   output_fd_ = exit_fd_ = -1;
   pid_ = -1;
+}
+
+void Subprocess::close_output() {
+  if (output_fd_ >= 0) ::close(output_fd_);
+  output_fd_ = -1;
 }
 
 long Subprocess::read_output(char* buffer, std::size_t size) {

@@ -42,6 +42,12 @@ class Subprocess {
   pid_t pid() const { return pid_; }
   // The read end of the output pipe (non-blocking), or -1 once at EOF.
   int output_fd() const { return output_fd_; }
+  // The inode of the output pipe, by which the processes that hold it can be
+  // found (runner/process_tree.hpp).
+  ino_t output_inode() const { return output_inode_; }
+  // Stops reading the output: closes the pipe (what still writes to it gets
+  // EPIPE), so that the child is over once it is reaped.
+  void close_output();
   // A descriptor that polls readable when the child exits, or -1 if the
   // kernel has none (then call try_reap() periodically).
   int exit_fd() const { return exit_fd_; }
@@ -65,6 +71,7 @@ class Subprocess {
 
   pid_t pid_ = -1;
   int output_fd_ = -1;
+  ino_t output_inode_ = 0;
   int exit_fd_ = -1;
   bool reaped_ = false;
   int exit_code_ = -1;

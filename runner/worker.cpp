@@ -20,6 +20,7 @@
 #include "runner/config.hpp"
 #include "runner/git_workspace.hpp"
 #include "runner/process_identity.hpp"
+#include "runner/process_tree.hpp"
 #include "runner/result.hpp"
 #include "runner/run_check.hpp"
 #include "runner/run_log.hpp"

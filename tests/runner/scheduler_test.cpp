@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
 #include <sstream>
 
 #include "tests/test_support.hpp"
@@ -40,6 +43,25 @@ ScheduleOutcome run(const std::vector<StepSpec>& steps, int jobs, FailFast fail_
   options.jobs = jobs;
   options.fail_fast = fail_fast;
   return run_steps(steps, options, masker, nullptr);
+}
+
+// Runs `steps` on a thread under a watchdog: a scheduler still waiting after
+// `limit` seconds fails the test, and the processes whose pids are in
+// `pid_files` are killed so that its wait ends, instead of the test hanging.
+ScheduleOutcome run_bounded(const std::vector<StepSpec>& steps, std::chrono::seconds limit,
+                            const std::vector<std::filesystem::path>& pid_files) {
+  auto future = std::async(std::launch::async, [&] { return run(steps, 2); });
+  if (future.wait_for(limit) != std::future_status::ready) {
+    ADD_FAILURE() << "the scheduler still waits after " << limit.count() << " s";
+    for (const auto& file : pid_files) {
+      if (const int pid = read_pid(file); pid > 0) kill(pid, SIGKILL);
+    }
+    if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      std::fprintf(stderr, "the scheduler still waits after its escaped processes were killed\n");
+      std::abort();
+    }
+  }
+  return future.get();
 }
 
 int open_fd_count() {
@@ -118,6 +140,66 @@ TEST(Scheduler, StopsBackgroundProcessLeftByAFinishedStep) {
   EXPECT_EQ(outcome.results[0].status, Status::passed);
   EXPECT_LT(seconds, 10.0);
   EXPECT_FALSE(process_survives(read_pid(dir / "daemon.pid")));
+}
+
+TEST(Scheduler, TimeoutKillsProcessesThatLeftTheGroupAndEndsTheStep) {
+  TempDir dir;
+  // One escapee keeps the output pipe and ignores SIGTERM; the other leaves
+  // the group and the pipe both: only its environment still says whose it is.
+  StepSpec step = make_step(dir, "escapes",
+                            "setsid sh -c 'trap \"\" TERM; echo $$ > holder.pid; exec sleep 40' & "
+                            "setsid sh -c 'echo $$ > daemon.pid; exec sleep 40' >/dev/null 2>&1 & "
+                            "echo started; sleep 40");
+  step.timeout = std::chrono::milliseconds(500);
+  step.grace = std::chrono::milliseconds(300);
+  const auto started = Clock::now();
+  const auto outcome =
+      run_bounded({step}, std::chrono::seconds(8), {dir / "holder.pid", dir / "daemon.pid"});
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const StepResult& result = outcome.results[0];
+  EXPECT_EQ(result.status, Status::failed);
+  EXPECT_TRUE(result.timed_out);
+  EXPECT_NE(result.message.find("timed out"), std::string::npos);
+  EXPECT_LT(seconds, 5.0);
+  EXPECT_EQ(result.tail, "started");
+  ASSERT_GT(read_pid(dir / "holder.pid"), 0);
+  ASSERT_GT(read_pid(dir / "daemon.pid"), 0);
+  EXPECT_FALSE(process_survives(read_pid(dir / "holder.pid")));
+  EXPECT_FALSE(process_survives(read_pid(dir / "daemon.pid")));
+}
+
+TEST(Scheduler, StepEndsSoonAfterItsCommandThoughAnEscapedProcessHoldsThePipe) {
+  TempDir dir;
+  StepSpec step = make_step(dir, "leaves-holder",
+                            "setsid sh -c 'trap \"\" TERM; echo $$ > holder.pid; exec sleep 40' & "
+                            "while [ ! -s holder.pid ]; do sleep 0.01; done; echo done");
+  // Neither the timeout nor the grace is what ends it: the short grace for
+  // leftovers is.
+  step.timeout = std::chrono::seconds(30);
+  step.grace = std::chrono::seconds(20);
+  const auto started = Clock::now();
+  const auto outcome = run_bounded({step}, std::chrono::seconds(8), {dir / "holder.pid"});
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const StepResult& result = outcome.results[0];
+  EXPECT_EQ(result.status, Status::passed) << result.message;
+  EXPECT_FALSE(result.timed_out);
+  EXPECT_LT(seconds, 5.0);
+  EXPECT_FALSE(process_survives(read_pid(dir / "holder.pid")));
+  EXPECT_NE(read_file(dir / "logs/leaves-holder.log").find("1 process(es) it started still held"),
+            std::string::npos)
+      << read_file(dir / "logs/leaves-holder.log");
+}
+
+TEST(Scheduler, StepsSeeTheirOwnTagAndKeepNoneInherited) {
+  TempDir dir;
+  StepSpec first = make_step(dir, "first", "echo \"$QGATE_STEP_TAG\" > first.tag");
+  first.environment.push_back("QGATE_STEP_TAG=outer-run.0.1");
+  StepSpec second = make_step(dir, "second", "echo \"$QGATE_STEP_TAG\" > second.tag");
+  SchedulerOptions options;
+  options.process_tag = "this-run";
+  run_steps({first, second}, options, {}, nullptr);
+  EXPECT_EQ(read_file(dir / "first.tag"), "this-run.0.1\n");
+  EXPECT_EQ(read_file(dir / "second.tag"), "this-run.1.1\n");
 }
 
 TEST(Scheduler, ExclusiveStepRunsAlone) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -117,6 +118,34 @@ TEST(Subprocess, RunsSimpleCommandsWithoutAShellLikeTheShellWould) {
 TEST(Subprocess, MissingFolderIsASpawnError) {
   TempDir dir;
   EXPECT_THROW(Subprocess::start({"true", dir / "no-such-folder", this_environment()}), SpawnError);
+}
+
+TEST(Subprocess, CommandOverTheArgumentLimitIsASpawnErrorThatSaysSo) {
+  TempDir dir;
+  for (const std::string& command :
+       {"echo " + std::string(200'000, 'x'), "echo '" + std::string(200'000, 'x') + "'"}) {
+    try {
+      Subprocess::start({command, dir.path(), this_environment()});
+      ADD_FAILURE() << "a command of " << command.size() << " bytes was started";
+    } catch (const SpawnError& error) {
+      EXPECT_NE(std::string(error.what()).find("over the system's limit"), std::string::npos)
+          << error.what();
+    }
+  }
+}
+
+TEST(Subprocess, TellsTheInodeOfItsOutputPipeAndCanStopReadingIt) {
+  TempDir dir;
+  Subprocess child = Subprocess::start({"sleep 30", dir.path(), this_environment()});
+  ASSERT_NE(child.output_inode(), 0u);
+  const std::string link = "/proc/" + std::to_string(child.pid()) + "/fd/1";
+  char target[64] = {};
+  ASSERT_GT(::readlink(link.c_str(), target, sizeof target - 1), 0);
+  EXPECT_EQ(std::string(target), "pipe:[" + std::to_string(child.output_inode()) + "]");
+  child.close_output();
+  EXPECT_TRUE(child.output_closed());
+  child.signal_group(SIGKILL);
+  while (!child.try_reap()) usleep(10'000);
 }
 
 }  // namespace
