@@ -252,7 +252,7 @@ void ConsoleReporter::print_findings(const RunResult& run) {
   if (any) out_ << "\n";
 }
 
-void ConsoleReporter::summary(const RunResult& run) {
+void ConsoleReporter::summary(const RunResult& run, const std::string& problem) {
   clear_live();
   std::size_t width = 11;
   for (const auto& requirement : run.requirements) width = std::max(width, requirement.name.size());
@@ -273,7 +273,9 @@ void ConsoleReporter::summary(const RunResult& run) {
   out_ << "\n";
   print_findings(run);
   const std::string tail = " · " + seconds(run.duration_s) + " · run " + run.id.substr(0, 8);
-  if (run.status == Status::cancelled) {
+  if (!problem.empty()) {
+    out_ << paint("ERROR", kRed) << ": " << problem << tail << "\n";
+  } else if (run.status == Status::cancelled) {
     out_ << paint("CANCELLED", kRed) << tail << "\n";
   } else if (failed_required.empty()) {
     out_ << paint("PASSED", kGreen) << ": every required gate passed" << tail << "\n";

@@ -29,8 +29,10 @@ class ConsoleReporter : public SchedulerObserver {
   void step_started(std::size_t index, const StepSpec& step) override;
   void step_finished(std::size_t index, const StepSpec& step, const StepResult& result) override;
   void tick() override;
-  // Clears the live view and prints the verdict table and the final line.
-  void summary(const RunResult& run);
+  // Clears the live view and prints the verdict table and the final line,
+  // which names `problem` instead of the verdict when qgate itself could not
+  // finish its work (exit 3).
+  void summary(const RunResult& run, const std::string& problem = {});
 
  private:
   struct GateLine {

@@ -445,7 +445,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     return kExitInternal;
   }
   if (const auto spool = store->pending(run.id)) {
-    console.summary(run);
+    console.summary(run, "the results are not recorded yet: they are kept in " + spool->string());
     err << "qgate: " << store->last_problem() << "\nqgate: the results of this run are kept in "
         << spool->string() << " and will be recorded by the next qgate run that reaches the "
         << "database\n";
@@ -453,11 +453,13 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   }
 
   int exit_code = run.exit_code;
+  std::string failure;  // why qgate exits 3 although the gates passed
   for (const auto& [format, path] : options.reports) {
     try {
       write_report_file(format, run, path);
     } catch (const std::exception& error) {
       err << "qgate: " << error.what() << "\n";
+      if (exit_code == kExitPassed) failure = "the gates passed, but a report could not be written";
       exit_code = exit_code == kExitPassed ? kExitInternal : exit_code;
     }
   }
@@ -473,10 +475,13 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
       write_actions_files(run, actions, report_path, run.pr_url);
     } catch (const std::exception& error) {
       err << "qgate: " << error.what() << "\n";
+      if (exit_code == kExitPassed || exit_code == kExitInternal) {
+        failure = "the gates passed, but the GitHub Actions files could not be written";
+      }
       exit_code = exit_code == kExitPassed ? kExitInternal : exit_code;
     }
   }
-  console.summary(run);
+  console.summary(run, failure);
   if (github) {
     github->notify(run);
     for (const auto& note : github->notes()) out << "qgate: " << note << "\n";

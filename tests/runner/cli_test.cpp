@@ -233,6 +233,32 @@ TEST(Cli, CtrlCStopsEveryProcessAndRecordsRunCancelled) {
   EXPECT_EQ(runs[0].exit_code, 130);
 }
 
+// Returns the last line of `text`.
+std::string last_line(std::string text) {
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text.substr(text.rfind('\n') + 1);
+}
+
+TEST(Cli, ARunThatExitsThreeNeverEndsWithPassed) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements:\n  code_quality: [{linting_rules_followed: true}]\n"
+             "gates:\n  lint:\n    steps:\n      - {name: ok, run: 'true'}\n");
+  // A report that cannot be written.
+  auto result = run_command(
+      qgate() + " check --ci --report json=/proc/no-such-folder/r.json 2>/dev/null", dir.path());
+  EXPECT_EQ(result.exit_code, 3) << result.output;
+  EXPECT_EQ(last_line(result.output).find("PASSED"), std::string::npos) << result.output;
+  EXPECT_EQ(last_line(result.output).rfind("ERROR: ", 0), 0u) << result.output;
+  // A database that is away: the results go to the spool.
+  result = run_command("QGATE_DB_RETRY_SECONDS=0 " + qgate() +
+                           " check --ci --database-url postgresql://127.0.0.1:1/none 2>/dev/null",
+                       dir.path());
+  EXPECT_EQ(result.exit_code, 3) << result.output;
+  EXPECT_EQ(last_line(result.output).find("PASSED"), std::string::npos) << result.output;
+  EXPECT_NE(last_line(result.output).find("not recorded yet"), std::string::npos) << result.output;
+}
+
 TEST(Cli, KilledRunIsMarkedInterruptedAtNextStart) {
   TempDir dir;
   write_file(dir / "integration-requirements.yaml",
