@@ -131,8 +131,6 @@ void add_row(const std::filesystem::path& file, const json& row, const std::stri
   // error: skipped on purpose, no time to read.
   if (!text(row, "error_message").empty()) return;
   const bool aggregate = text(row, "run_type") == "aggregate";
-  // Complexity rows (BigO, RMS) carry coefficients, not times.
-  if (aggregate && !row.contains("real_time")) return;
   const std::string unit = text(row, "time_unit");
   if (unit.empty()) throw ReportError(file, where + " has no \"time_unit\"");
   const double scale = ns_per_unit(file, unit, where);
@@ -200,6 +198,15 @@ BenchmarkResult finish(GoogleBenchmark bench) {
   return std::move(bench.result);
 }
 
+// ->Complexity() adds two rows per family, named after it ("BM_IsPrime_BigO"
+// and "BM_IsPrime_RMS", run_name "BM_IsPrime"): a curve fitted over the
+// family's benchmarks and its error, not a benchmark. Before aggregate_name
+// (Google Benchmark 1.5) only their "big_o" and "rms" keys told them apart.
+bool is_complexity_row(const json& row) {
+  const std::string aggregate = text(row, "aggregate_name");
+  return aggregate == "BigO" || aggregate == "RMS" || row.contains("big_o") || row.contains("rms");
+}
+
 bool starts_object(std::string_view head) {
   const auto first = head.find_first_not_of(" \t\r\n");
   return first != std::string_view::npos && head[first] == '{';
@@ -226,6 +233,7 @@ BenchmarkReport parse_google_benchmark(const std::filesystem::path& file) {
     const json& row = (*rows)[i];
     const std::string where = "benchmarks[" + std::to_string(i) + "]";
     if (!row.is_object()) throw ReportError(file, where + " is not an object");
+    if (is_complexity_row(row)) continue;
     // Repetitions and aggregates share the run_name ("BM_x/8"), not the name
     // ("BM_x/8_mean"); reports older than run_name have only the name.
     std::string name = text(row, "run_name");

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "gates/parsers/benchmark.hpp"
 #include "gates/parsers/json_reader.hpp"
 #include "gates/parsers/report_head.hpp"
+#include "gates/report_checks.hpp"
 #include "tests/gates/parsers/parser_fixtures.hpp"
 #include "tests/test_support.hpp"
 
@@ -159,6 +161,46 @@ TEST(GoogleBenchmarkParser, ReadsAReportOfAggregatesOnly) {
   expect_ns(map.metrics.at("cv"), row(file, "BM_MapInsert_cv").at("real_time").get<double>());
   // The samples behind the spread, for the regression check.
   EXPECT_EQ(map.metrics.at("repetitions"), 3);
+}
+
+TEST(GoogleBenchmarkParser, LeavesComplexityFitsOutOfTheBenchmarks) {
+  // ->Complexity() adds "BM_IsPrime_BigO" and "BM_IsPrime_RMS", run_name
+  // "BM_IsPrime": a curve fitted over the four benchmarks, not a fifth one.
+  const std::vector<std::string> expected = {"BM_IsPrime/1024", "BM_IsPrime/4096",
+                                             "BM_IsPrime/16384", "BM_IsPrime/65536"};
+  for (const auto& [file, samples] :
+       {std::pair{"google-benchmark-complexity.json", 1u},
+        std::pair{"google-benchmark-complexity-repetitions.json", 3u}}) {
+    const BenchmarkReport report = parse_google_benchmark(fixture(file));
+    std::vector<std::string> names;
+    for (const BenchmarkResult& result : report.results) {
+      names.push_back(result.name);
+      EXPECT_EQ(result.samples_ns.size(), samples) << file << " " << result.name;
+      EXPECT_GT(result.mean_ns, 0) << file << " " << result.name;
+      EXPECT_FALSE(result.errored) << file << " " << result.name;
+    }
+    EXPECT_EQ(names, expected) << file;
+    expect_ns(named(report, "BM_IsPrime/4096").samples_ns[0],
+              real_ns(row(file, "BM_IsPrime/4096")));
+  }
+}
+
+TEST(GoogleBenchmarkReportGates, AComplexityFitTripsNoMinimumThreshold) {
+  GateConfig gate;
+  gate.name = "performance";
+  gate.reports = {{"benchmark/google-benchmark-complexity.json", ""}};
+  gate.options = json::parse(R"({"regression": {"enabled": false},
+      "thresholds": [{"benchmark": "BM_IsPrime*", "metric": "mean_ns", "min": 1},
+                     {"benchmark": "BM_IsPrime*", "metric": "samples", "min": 1}]})");
+  const ReportVerdict verdict = judge_reports(gate, testing::source_dir() / "tests/fixtures");
+  EXPECT_EQ(verdict.outcome.status, Status::passed) << verdict.outcome.message;
+  EXPECT_EQ(verdict.outcome.message.rfind(
+                "benchmark/google-benchmark-complexity.json: 4 benchmarks; thresholds: 8 checks "
+                "on 4 benchmarks",
+                0),
+            0u)
+      << verdict.outcome.message;
+  EXPECT_TRUE(verdict.outcome.findings.empty());
 }
 
 TEST(GoogleBenchmarkParser, ReadsAReportMadeByARealBenchmarkNow) {
