@@ -198,6 +198,20 @@ TEST(JunitParser, CountsJestTodoTestsAsSkipped) {
   EXPECT_EQ(find_case(report, "toFahrenheit reads the sensor").outcome, Outcome::skipped);
 }
 
+TEST(JunitParser, CountsAJestTodoAsSkippedAmongPassingTestsThatTookNoTime) {
+  // jest 30.5.2 with jest-junit 17.0.0: 5 tests run (1 failed), 1 skipped,
+  // 1 todo; "calls zero mild" passed in under a millisecond and is written
+  // time="0" like the todo, which the suite's tests="6" leaves out.
+  const TestReport report = parse_junit(fixture("jest-todo.xml"));
+  EXPECT_EQ(report.tests, 7);
+  EXPECT_EQ(report.failures, 1);
+  EXPECT_EQ(report.errors, 0);
+  EXPECT_EQ(report.skipped, 2);  // the skip and the todo
+  EXPECT_EQ(report.tests - report.failures - report.errors - report.skipped, 4);
+  EXPECT_EQ(find_case(report, "describeWeather reads the outdoor sensor").outcome,
+            Outcome::skipped);
+}
+
 TEST(JunitParser, TakesTheFirstLineOfAJestFailureWithoutMessageAttribute) {
   const TestReport report = parse_junit(fixture("jest.xml"));
   const TestCase& failed =
