@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "gates/benchmark_checks.hpp"
 #include "gates/finding_fingerprints.hpp"
@@ -42,6 +44,31 @@ Thresholds thresholds_of(const GateConfig& gate) {
   }
   t.only_new = options.value("only_new", false);
   return t;
+}
+
+// At most this many errored benchmarks are named in the message.
+constexpr std::size_t kMaxNamedBenchmarks = 3;
+// An error message is cut to this many characters in the verdict.
+constexpr std::size_t kMaxErrorChars = 200;
+
+// Returns "2 errored: BM_a (could not connect), BM_b": the benchmarks that
+// produced no figures, named with what their tool said, so that the verdict
+// says which one to look at.
+std::string errored_benchmarks(const std::vector<const BenchmarkResult*>& errored) {
+  std::string text = std::to_string(errored.size()) + " errored: ";
+  for (std::size_t i = 0; i < errored.size() && i < kMaxNamedBenchmarks; ++i) {
+    std::string message = errored[i]->error_message.substr(0, errored[i]->error_message.find('\n'));
+    if (message.size() > kMaxErrorChars) {
+      std::size_t cut = kMaxErrorChars;  // not inside a UTF-8 sequence
+      while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;
+      message = message.substr(0, cut) + "...";
+    }
+    text += (i > 0 ? ", " : "") + errored[i]->name + (message.empty() ? "" : " (" + message + ")");
+  }
+  if (errored.size() > kMaxNamedBenchmarks) {
+    text += " and " + std::to_string(errored.size() - kMaxNamedBenchmarks) + " more";
+  }
+  return text;
 }
 
 double percent_of(std::int64_t part, std::int64_t whole) {
@@ -152,18 +179,21 @@ class Judge {
   }
 
   void operator()(const std::string& name, const BenchmarkReport& report) {
-    int errored = 0;
+    std::vector<const BenchmarkResult*> errored;
     const std::string metric = regression_metric(gate_.options);
     for (const auto& result : report.results) {
       if (result.errored) {
-        ++errored;
+        errored.push_back(&result);
         continue;
       }
       record_benchmark_metrics(result, metric, out_);
     }
-    const std::string text = name + ": " + std::to_string(report.results.size()) + " benchmarks" +
-                             (errored > 0 ? ", " + std::to_string(errored) + " errored" : "");
-    errored > 0 ? out_.fail(text) : out_.pass(text);
+    std::string text = name + ": " + std::to_string(report.results.size()) + " benchmarks";
+    if (errored.empty()) {
+      out_.pass(text);
+    } else {
+      out_.fail(text + ", " + errored_benchmarks(errored));
+    }
     benchmarks_.push_back({name, report});
   }
 

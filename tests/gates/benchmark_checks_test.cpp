@@ -65,7 +65,9 @@ TEST(BenchmarkThresholds, PassAndFailNamingBenchmarkFigureAndLimit) {
   EXPECT_EQ(verdict.outcome.status, Status::failed);
   // 2 + 2 + 6 checks (the errored BM_NeedsDatabase has no figures).
   EXPECT_EQ(verdict.outcome.message,
-            "hyperfine.json: 2 benchmarks; google-benchmark.json: 5 benchmarks, 1 errored; "
+            "hyperfine.json: 2 benchmarks; google-benchmark.json: 5 benchmarks, 1 errored: "
+            "BM_NeedsDatabase (could not "
+            "connect to the test database); "
             "thresholds: 10 checks on 6 benchmarks, 2 failed");
   ASSERT_EQ(verdict.outcome.findings.size(), 2u);
   EXPECT_EQ(verdict.outcome.findings[0].rule, "benchmark.threshold");
@@ -211,7 +213,8 @@ TEST(BenchmarkRegression, ThroughputsRegressWhenTheyFall) {
       judge(fixtures(), {"google-benchmark.json"}, bytes,
             GateBaseline{"0c5e9d3a", "", {}, copies.metrics});  // (failed: the errored one)
   EXPECT_EQ(again.outcome.message,
-            "google-benchmark.json: 5 benchmarks, 1 errored; regression: 2 benchmarks compared "
+            "google-benchmark.json: 5 benchmarks, 1 errored: BM_NeedsDatabase (could not "
+            "connect to the test database); regression: 2 benchmarks compared "
             "with run 0c5e9d3a on bytes_per_second, 0 worse by more than 10%, 2 without "
             "bytes_per_second");
 }

@@ -117,7 +117,8 @@ TEST(ReportGates, JudgesEveryKindOfReportDirectly) {
             "audit/npm-audit-stubbed-advisories.json: 5 vulnerable dependencies, 5 at or above "
             "low; audit/npm-audit-clean.json: 0 vulnerable dependencies, 0 at or above low; "
             "findings/eslint.sarif: 7 findings, 6 at or above low; "
-            "benchmark/google-benchmark.json: 5 benchmarks, 1 errored; "
+            "benchmark/google-benchmark.json: 5 benchmarks, 1 errored: BM_NeedsDatabase (could not "
+            "connect to the test database); "
             "regression: no baseline yet (the first run where the gate passes records one)");
   EXPECT_EQ(verdict.outcome.findings.size(), 12u);  // 5 vulnerabilities + 7 findings
   // The findings count, and mean, standard deviation and samples of 4 benchmarks.
@@ -148,6 +149,26 @@ TEST(ReportGates, EveryFileBelowThePerFileMinimumFailsByName) {
   EXPECT_EQ(passed.outcome.message,
             "coverage/gcovr.xml: 63.6% of lines, 33.3% of branches; coverage/gcovr.xml: each of 2 "
             "files has at least 50.0% of lines");
+}
+
+TEST(ReportGates, AnErroredBenchmarkIsNamedWithItsErrorInEveryReport) {
+  // string_bench's BM_NeedsDatabase called SkipWithError.
+  TempDir dir;
+  write_module(dir, "performance", "performance_benchmarks_met", "benchmark/google-benchmark.json",
+               "    regression: {enabled: false}\n");
+  const auto result =
+      run_command(qgate() + " check --ci --report json=r.json --report markdown=r.md", dir.path());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  const std::string named =
+      "out/report: 5 benchmarks, 1 errored: BM_NeedsDatabase (could not connect to the test "
+      "database)";
+  EXPECT_NE(result.output.find(named), std::string::npos) << result.output;
+  EXPECT_NE(testing::read_file(dir / "r.json").find(named), std::string::npos);
+  EXPECT_NE(testing::read_file(dir / "r.md")
+                .find("BM_NeedsDatabase (could not connect to the "
+                      "test database)"),
+            std::string::npos)
+      << testing::read_file(dir / "r.md");
 }
 
 }  // namespace
