@@ -78,8 +78,8 @@ std::string summary(const FindingsReport& report) {
 std::string summary(const AuditReport& report) {
   std::string out = "audit " + std::to_string(report.vulnerabilities.size());
   for (const Vulnerability& v : report.vulnerabilities) {
-    out += "\n" + v.package + "|" + v.version + "|" + v.id + "|" + severity_text(v.severity) + "|" +
-           v.fixed_in;
+    out += "\n" + v.package + "|" + v.version + "|" + v.id + "|" +
+           (v.severity ? severity_text(*v.severity) : std::string("unknown")) + "|" + v.fixed_in;
   }
   return out;
 }

@@ -26,6 +26,9 @@ struct Thresholds {
   double min_file_lines = -1;   // not checked
   double patch_min_lines = -1;  // not checked
   Severity fail_on = Severity::low;
+  // Taken for a vulnerability whose audit gives no severity: at or above any
+  // fail_on unless the user says otherwise, so that not knowing never passes.
+  Severity unknown_severity = Severity::critical;
   bool only_new = false;
 };
 
@@ -41,6 +44,10 @@ Thresholds thresholds_of(const GateConfig& gate) {
   }
   if (options.contains("fail_on") && options.at("fail_on").is_string()) {
     t.fail_on = severity_from_string(options.at("fail_on").get<std::string>()).value_or(t.fail_on);
+  }
+  if (options.contains("unknown_severity") && options.at("unknown_severity").is_string()) {
+    t.unknown_severity = severity_from_string(options.at("unknown_severity").get<std::string>())
+                             .value_or(t.unknown_severity);
   }
   t.only_new = options.value("only_new", false);
   return t;
@@ -163,10 +170,14 @@ class Judge {
     for (const auto& vulnerability : report.vulnerabilities) {
       Finding finding;
       finding.rule = vulnerability.id;
-      finding.severity = vulnerability.severity;
+      finding.severity = vulnerability.severity.value_or(t_.unknown_severity);
       finding.message =
           vulnerability.package + " " + vulnerability.version + ": " + vulnerability.title +
           (vulnerability.fixed_in.empty() ? "" : " (fixed in " + vulnerability.fixed_in + ")");
+      if (!vulnerability.severity) {
+        finding.message += " [" + report.format + " gives no severity: taken as " +
+                           std::string(to_string(t_.unknown_severity)) + " (unknown_severity)]";
+      }
       finding.file = name;
       // An advisory stays the same finding when the package moves to another
       // vulnerable version.

@@ -29,7 +29,9 @@ struct ReportVerdict {
 // coverage needs `coverage.min_lines` percent of lines (default 80, as the
 // checkout system's --cov-fail-under) and `coverage.min_branches` if set;
 // findings and audited vulnerabilities fail at `fail_on` or above (default
-// low: only info passes); an errored benchmark fails.
+// low: only info passes), a vulnerability whose audit gives no severity
+// counting as `unknown_severity` (default critical); an errored benchmark
+// fails, named with its error.
 ReportVerdict judge_reports(const GateConfig& gate, const std::filesystem::path& module_dir,
                             const ReportContext& context = {});
 

@@ -321,7 +321,7 @@ AuditReport parse_osv_scanner(const std::filesystem::path& file) {
           severity = severity_of_cvss(*score);
         }
         if (!severity) severity = severity_of_records(group_records);
-        vulnerability.severity = severity.value_or(Severity::medium);
+        vulnerability.severity = severity;
         vulnerability.title = title_of(group_records);
         vulnerability.fixed_in = fixed_versions(group_records, name);
         vulnerability.url = "https://osv.dev/vulnerability/" + vulnerability.id;

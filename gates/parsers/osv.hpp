@@ -31,8 +31,8 @@ Severity severity_of_cvss(double score);
 // Severity: the group's max_severity, the highest CVSS score osv-scanner
 // found among the aliases; else the highest CVSS v3 vector score of the
 // records; else their database_specific.severity (CRITICAL, HIGH,
-// MODERATE/MEDIUM, LOW); else medium, the rank qgate gives an advisory whose
-// severity is not known (Go's own advisories carry none). Throws ReportError
+// MODERATE/MEDIUM, LOW); else none, which the gate judges as its
+// `unknown_severity` (Go's own advisories carry none). Throws ReportError
 // for a report with osv-scanner's log mixed in, for malformed or truncated
 // files.
 AuditReport parse_osv_scanner(const std::filesystem::path& file);

@@ -95,7 +95,6 @@ AuditReport parse_pip_audit(const std::filesystem::path& file) {
       vulnerability.id = text(file, vuln, "id", vuln_where, true);
       if (vulnerability.id.empty()) throw ReportError(file, vuln_where + " has an empty \"id\"");
       vulnerability.aliases = strings(file, vuln, "aliases", vuln_where);
-      vulnerability.severity = Severity::medium;
       vulnerability.title = title_of(text(file, vuln, "description", vuln_where, false));
       for (const std::string& fix : strings(file, vuln, "fix_versions", vuln_where)) {
         vulnerability.fixed_in += (vulnerability.fixed_in.empty() ? "" : ", ") + fix;

@@ -16,9 +16,9 @@ bool looks_like_pip_audit(std::string_view head);
 // each dependency, with its installed version, its aliases, the start of its
 // description as title, the versions that fix it (fix_versions, joined by
 // ", ") as fixed_in and its osv.dev page as url. pip-audit writes no
-// severity: every advisory is ranked medium, the rank qgate gives an
-// advisory whose severity is not known, which the default `fail_on: low`
-// blocks. Dependencies pip-audit skipped (skip_reason: not on PyPI, or
+// severity: every advisory is left without one, which the gate judges as
+// its `unknown_severity` (default critical, at or above any `fail_on`).
+// Dependencies pip-audit skipped (skip_reason: not on PyPI, or
 // pinned by hash only) hold no advisory. Throws ReportError for pip-audit
 // 1's bare list, for malformed or truncated files.
 AuditReport parse_pip_audit(const std::filesystem::path& file);

@@ -148,7 +148,9 @@ struct Vulnerability {
   std::string version;
   std::string id;                    // advisory id (GHSA-..., CVE-..., PYSEC-...)
   std::vector<std::string> aliases;  // the same advisory's other ids, when the tool gives them
-  Severity severity = Severity::medium;
+  // Nothing when the tool gives none (pip-audit never does): the gate takes
+  // its `unknown_severity` for it.
+  std::optional<Severity> severity;
   std::string title;
   std::string fixed_in;  // empty if no fix is known
   std::string url;

@@ -36,6 +36,11 @@ long with_severity(const AuditReport& report, Severity severity) {
                        [&](const Vulnerability& v) { return v.severity == severity; });
 }
 
+long without_severity(const AuditReport& report) {
+  return std::count_if(report.vulnerabilities.begin(), report.vulnerabilities.end(),
+                       [&](const Vulnerability& v) { return !v.severity.has_value(); });
+}
+
 // Writes a copy of fixture `name` with `from` replaced by `to` (once).
 std::filesystem::path edited(const TempDir& dir, const std::string& name, const std::string& from,
                              const std::string& to) {
@@ -109,10 +114,10 @@ TEST(OsvScannerParser, ReadsAWholeReportWithCallAnalysis) {
   EXPECT_EQ(report.vulnerabilities[2].title,
             "Sensitive headers not cleared on cross-origin redirect in net/http");
   // No group has a score and Go's records carry none: all three are unknown.
-  EXPECT_EQ(with_severity(report, Severity::medium), 3);
+  EXPECT_EQ(without_severity(report), 3);
 }
 
-TEST(OsvScannerParser, RanksByTheGroupsMaxSeverityAndUnscoredAsMedium) {
+TEST(OsvScannerParser, RanksByTheGroupsMaxSeverityAndLeavesUnscoredWithout) {
   const AuditReport report = parse_osv_scanner(fixture("osv-scanner-go-trimmed.json"));
   EXPECT_EQ(advisory(report, "GO-2024-3056").severity, Severity::critical);  // 10.0
   EXPECT_EQ(advisory(report, "GO-2023-1971").severity, Severity::high);      // 8.6
@@ -120,14 +125,15 @@ TEST(OsvScannerParser, RanksByTheGroupsMaxSeverityAndUnscoredAsMedium) {
   EXPECT_EQ(advisory(report, "GO-2023-1894").severity, Severity::low);       // 3.0
   // "" : Go's advisory carries no score and none of its aliases had one.
   const Vulnerability& replay = advisory(report, "GO-2022-0310");
-  EXPECT_EQ(replay.severity, Severity::medium);
+  EXPECT_FALSE(replay.severity.has_value());
   EXPECT_EQ(replay.title, "Capture-replay in Gitea in code.gitea.io/gitea");
   EXPECT_EQ(replay.fixed_in, "1.11.2");
   // 26 scored groups: 1 critical, 6 high, 15 medium, 4 low; 10 unscored.
   EXPECT_EQ(with_severity(report, Severity::critical), 1);
   EXPECT_EQ(with_severity(report, Severity::high), 6);
-  EXPECT_EQ(with_severity(report, Severity::medium), 25);
+  EXPECT_EQ(with_severity(report, Severity::medium), 15);
   EXPECT_EQ(with_severity(report, Severity::low), 4);
+  EXPECT_EQ(without_severity(report), 10);
   const json groups = json::parse(testing::read_file(fixture("osv-scanner-go-trimmed.json")))
                           .at("results")[0]
                           .at("packages")[0]
@@ -235,12 +241,23 @@ TEST(AuditReportGates, JudgePipAuditAndOsvScannerReportsAtFailOn) {
   gate.options = json::parse(R"({"fail_on": "high"})");
   const ReportVerdict verdict = judge_reports(gate, testing::source_dir() / "tests/fixtures");
   EXPECT_EQ(verdict.outcome.status, Status::failed) << verdict.outcome.message;
+  // pip-audit gives no severity and 10 of osv-scanner's groups have none: a
+  // vulnerability of unknown severity counts at or above any fail_on.
   EXPECT_EQ(verdict.outcome.message,
+            "audit/pip-audit.json: 12 vulnerable dependencies, 12 at or above high; "
+            "audit/osv-scanner-go-trimmed.json: 36 vulnerable dependencies, 17 at or above high; "
+            "audit/osv-scanner-clean.json: 0 vulnerable dependencies, 0 at or above high; "
+            "audit/pip-audit-clean.json: 0 vulnerable dependencies, 0 at or above high");
+  EXPECT_EQ(verdict.outcome.findings.size(), 48u);
+
+  // Unless the user ranks them: then only the 7 scored high or critical count.
+  gate.options = json::parse(R"({"fail_on": "high", "unknown_severity": "low"})");
+  const ReportVerdict ranked = judge_reports(gate, testing::source_dir() / "tests/fixtures");
+  EXPECT_EQ(ranked.outcome.message,
             "audit/pip-audit.json: 12 vulnerable dependencies, 0 at or above high; "
             "audit/osv-scanner-go-trimmed.json: 36 vulnerable dependencies, 7 at or above high; "
             "audit/osv-scanner-clean.json: 0 vulnerable dependencies, 0 at or above high; "
             "audit/pip-audit-clean.json: 0 vulnerable dependencies, 0 at or above high");
-  EXPECT_EQ(verdict.outcome.findings.size(), 48u);
 }
 
 }  // namespace

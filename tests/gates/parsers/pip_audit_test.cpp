@@ -12,6 +12,7 @@
 #include "gates/parsers/osv.hpp"
 #include "gates/parsers/pip_audit.hpp"
 #include "gates/parsers/report_head.hpp"
+#include "gates/report_checks.hpp"
 #include "gates/report_reader.hpp"
 #include "tests/gates/parsers/parser_fixtures.hpp"
 #include "tests/test_support.hpp"
@@ -62,15 +63,58 @@ TEST(PipAuditParser, ReadsEachAdvisoryOfEachDependency) {
   EXPECT_EQ(report.vulnerabilities.back().id, "GHSA-38jv-5279-wg99");
 }
 
-TEST(PipAuditParser, RanksEveryAdvisoryMediumForPipAuditGivesNoSeverity) {
+TEST(PipAuditParser, LeavesEveryAdvisoryWithoutASeverityForPipAuditGivesNone) {
   const AuditReport report = parse_pip_audit(fixture("pip-audit.json"));
   for (const Vulnerability& v : report.vulnerabilities) {
-    EXPECT_EQ(v.severity, Severity::medium) << v.id;
+    EXPECT_FALSE(v.severity.has_value()) << v.id;
   }
   const json written = json::parse(testing::read_file(fixture("pip-audit.json")));
   for (const json& dependency : written.at("dependencies")) {
     for (const json& vuln : dependency.at("vulns")) EXPECT_FALSE(vuln.contains("severity"));
   }
+}
+
+// Judges the pip-audit fixture (12 advisories, no severity) in a security
+// gate with `options`.
+ReportVerdict judge_pip_audit(const json& options) {
+  GateConfig gate;
+  gate.name = "security";
+  gate.reports = {{"audit/pip-audit.json", ""}};
+  gate.options = options;
+  return judge_reports(gate, testing::source_dir() / "tests/fixtures");
+}
+
+TEST(PipAuditReportGates, AnAdvisoryWithoutSeverityFailsAtAnyFailOn) {
+  for (const char* fail_on : {"low", "high", "critical"}) {
+    const ReportVerdict verdict = judge_pip_audit({{"fail_on", fail_on}});
+    EXPECT_EQ(verdict.outcome.status, Status::failed) << fail_on;
+    EXPECT_EQ(verdict.outcome.message, std::string("audit/pip-audit.json: 12 vulnerable "
+                                                   "dependencies, 12 at or above ") +
+                                           fail_on);
+  }
+  const ReportVerdict verdict = judge_pip_audit({{"fail_on", "high"}});
+  ASSERT_EQ(verdict.outcome.findings.size(), 12u);
+  const Finding& first = verdict.outcome.findings.front();
+  EXPECT_EQ(first.severity, Severity::critical);
+  EXPECT_EQ(first.rule, "GHSA-68rp-wp8r-4726");
+  // The reader is told that the rank is assumed, and how to change it.
+  EXPECT_NE(first.message.find("[pip-audit gives no severity: taken as critical "
+                               "(unknown_severity)]"),
+            std::string::npos)
+      << first.message;
+}
+
+TEST(PipAuditReportGates, TheUserSetsTheSeverityTakenForAdvisoriesWithoutOne) {
+  const ReportVerdict below =
+      judge_pip_audit({{"fail_on", "high"}, {"unknown_severity", "medium"}});
+  EXPECT_EQ(below.outcome.status, Status::passed) << below.outcome.message;
+  EXPECT_EQ(below.outcome.message,
+            "audit/pip-audit.json: 12 vulnerable dependencies, 0 at or above high");
+  for (const Finding& finding : below.outcome.findings) {
+    EXPECT_EQ(finding.severity, Severity::medium) << finding.rule;
+  }
+  const ReportVerdict at = judge_pip_audit({{"fail_on", "high"}, {"unknown_severity", "high"}});
+  EXPECT_EQ(at.outcome.status, Status::failed) << at.outcome.message;
 }
 
 TEST(PipAuditParser, ReadsACleanAuditAsNoVulnerabilities) {
