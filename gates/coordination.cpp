@@ -6,9 +6,11 @@
 // A base ref comes from --base-ref / settings.base_ref, else origin/main or main.
 #include "gates/coordination.hpp"
 
-#include <regex>
 #include <set>
 #include <sstream>
+#include <string>
+
+#include <re2/re2.h>
 
 #include "gates/git_query.hpp"
 #include "gates/module_files.hpp"
@@ -52,6 +54,15 @@ std::string pick_base(const CheckContext& context) {
     }
   }
   return "";
+}
+
+// Returns `line` for a message: at most 200 bytes, cut between characters.
+std::string quoted_line(const std::string& line) {
+  constexpr std::size_t kMax = 200;
+  if (line.size() <= kMax) return line;
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  return line.substr(0, cut) + "...";
 }
 
 Finding finding(const std::string& rule, const std::string& file, const std::string& message) {
@@ -154,13 +165,15 @@ CheckOutcome check_deployment_plan(const CheckContext& context) {
     outcome.findings.push_back(finding("deployment.missing", paths.front(), outcome.message));
     return outcome;
   }
-  std::regex pattern;
-  try {
-    pattern = std::regex(acknowledged.front(), std::regex::multiline);
-  } catch (const std::regex_error& error) {
+  // RE2 (its syntax), as the plan's lines are the module's: matching stays
+  // linear whatever a line holds.
+  RE2::Options options;
+  options.set_log_errors(false);
+  const RE2 pattern(acknowledged.front(), options);
+  if (!pattern.ok()) {
     outcome.status = Status::error;
     outcome.message = "gates.coordination.deployment_plan.acknowledged is not a valid pattern: " +
-                      std::string(error.what());
+                      pattern.error();
     return outcome;
   }
   std::istringstream words(*text);
@@ -178,8 +191,9 @@ CheckOutcome check_deployment_plan(const CheckContext& context) {
   int number = 0;
   while (std::getline(lines, line)) {
     ++number;
-    if (std::regex_search(line, pattern)) {
-      outcome.message = found + " acknowledged on line " + std::to_string(number) + ": " + line;
+    if (RE2::PartialMatch(line, pattern)) {
+      outcome.message =
+          found + " acknowledged on line " + std::to_string(number) + ": " + quoted_line(line);
       return outcome;
     }
   }

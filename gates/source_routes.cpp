@@ -1,23 +1,21 @@
-// Route declarations in source files, found line by line with std::regex. The
-// patterns cover the common frameworks' spellings; a cheap substring test runs
-// first so the regexes only see lines that can declare a route.
+// Route declarations in source files, found line by line with RE2, whose
+// matching takes time linear in the line and memory bounded whatever the
+// line holds (a minified bundle, a 400 KB string literal). The patterns cover
+// the common frameworks' spellings; a cheap substring test runs first so the
+// patterns only see lines that can declare a route.
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <initializer_list>
 #include <map>
-// GCC 12 reports false "may be used uninitialized" warnings inside <regex> when
-// optimising with sanitizers; they are in the library, not in this file.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <regex>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 #include <set>
 #include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <re2/re2.h>
 
 #include "gates/api_routes.hpp"
 
@@ -46,7 +44,7 @@ std::string_view trim_left(std::string_view text) {
 }
 
 // True if `line` calls a method named one of `names` (".name(" or ".name ("): a
-// cheap test that spares the regexes almost every line.
+// cheap test that spares the patterns almost every line.
 bool calls_any(std::string_view line, std::initializer_list<std::string_view> names) {
   for (size_t dot = line.find('.'); dot != std::string_view::npos; dot = line.find('.', dot + 1)) {
     size_t end = dot + 1;
@@ -62,7 +60,83 @@ bool calls_any(std::string_view line, std::initializer_list<std::string_view> na
   return false;
 }
 
-constexpr auto kAnchored = std::regex_constants::match_continuous;
+RE2::Options quiet_options() {
+  RE2::Options options;
+  options.set_log_errors(false);
+  return options;
+}
+
+// A route pattern, compiled once; one that does not compile is a bug of this
+// file, which its tests find.
+class Pattern {
+ public:
+  explicit Pattern(const char* pattern) : re_(pattern, quiet_options()) {
+    if (!re_.ok())
+      throw std::logic_error("bad route pattern " + re_.pattern() + ": " + re_.error());
+  }
+  const RE2& re() const { return re_; }
+
+ private:
+  RE2 re_;
+};
+
+// One match of a pattern in a line: its groups as views into the line.
+class Match {
+ public:
+  // Returns whether group `group` took part in the match.
+  bool matched(size_t group) const {
+    return group < groups_.size() && groups_[group].data() != nullptr;
+  }
+  // Returns the text of group `group`; empty if it did not take part.
+  std::string str(size_t group) const {
+    return matched(group) ? std::string(groups_[group].data(), groups_[group].size())
+                          : std::string();
+  }
+  // Returns the offset just past the whole match in the searched text.
+  size_t end() const { return end_; }
+  // Returns the searched text after the whole match.
+  std::string_view suffix() const { return text_.substr(end_); }
+
+ private:
+  friend bool search(const Pattern& pattern, std::string_view text, Match& match, size_t from,
+                     RE2::Anchor anchor);
+  std::vector<re2::StringPiece> groups_;
+  std::string_view text_;
+  size_t end_ = 0;
+};
+
+// Finds the first match of `re` in `text` from offset `from` (ANCHOR_START:
+// only one that starts there).
+bool search(const Pattern& pattern, std::string_view text, Match& match, size_t from = 0,
+            RE2::Anchor anchor = RE2::UNANCHORED) {
+  const RE2& re = pattern.re();
+  match.groups_.assign(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1, {});
+  match.text_ = text;
+  if (from > text.size() ||
+      !re.Match(re2::StringPiece(text.data(), text.size()), from, text.size(), anchor,
+                match.groups_.data(), static_cast<int>(match.groups_.size())))
+    return false;
+  match.end_ = static_cast<size_t>(match.groups_[0].data() - text.data()) + match.groups_[0].size();
+  return true;
+}
+
+// Finds a match of `re` that starts at the beginning of `text`.
+bool search_at_start(const Pattern& pattern, std::string_view text, Match& match) {
+  return search(pattern, text, match, 0, RE2::ANCHOR_START);
+}
+
+// Returns group `group` of every match of `re` in `text`, left to right.
+std::vector<std::string> all_matches(const Pattern& pattern, std::string_view text, size_t group) {
+  std::vector<std::string> found;
+  Match match;
+  size_t from = 0;
+  while (search(pattern, text, match, from)) {
+    found.push_back(match.str(group));
+    // An empty match moves on by a byte, so that the loop ends.
+    from = std::max(match.end(), from + 1);
+  }
+  return found;
+}
 
 std::string upper(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](char c) {
@@ -82,15 +156,10 @@ std::string extension(const std::string& file) {
   return ext;
 }
 
-// The first non-empty capture among `groups` (alternatives of one quoted string).
-std::string first_capture(const std::smatch& match, std::initializer_list<size_t> groups,
-                          bool& found) {
-  found = false;
+// The first capture that took part among `groups` (alternatives of one quoted string).
+std::string first_capture(const Match& match, std::initializer_list<size_t> groups) {
   for (size_t group : groups) {
-    if (match[group].matched) {
-      found = true;
-      return match[group].str();
-    }
+    if (match.matched(group)) return match.str(group);
   }
   return "";
 }
@@ -135,10 +204,9 @@ std::string call_text(const std::vector<std::string_view>& lines, size_t line, s
 
 // The quoted method names inside a `methods=[...]` or `.Methods(...)` list.
 std::vector<std::string> quoted_methods(const std::string& list) {
-  static const std::regex kQuoted(R"re(["']([A-Za-z]+)["'])re");
+  static const Pattern kQuoted(R"re(["']([A-Za-z]+)["'])re");
   std::vector<std::string> methods;
-  for (std::sregex_iterator it(list.begin(), list.end(), kQuoted), end; it != end; ++it)
-    methods.push_back(upper((*it)[1].str()));
+  for (const std::string& method : all_matches(kQuoted, list, 1)) methods.push_back(upper(method));
   return methods;
 }
 
@@ -152,59 +220,53 @@ void add_routes(std::vector<DeclaredRoute>& routes, const std::vector<std::strin
 std::vector<DeclaredRoute> python_routes(const std::vector<std::string_view>& lines,
                                          const std::string& file) {
   // router = APIRouter(prefix="/users") / bp = Blueprint("users", __name__, url_prefix="/users")
-  static const std::regex kRouter(
+  static const Pattern kRouter(
       R"re(^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=\s*(?:[\w.]+\.)?(?:APIRouter|Blueprint)\s*\()re");
-  static const std::regex kPrefix(R"re(\b(?:url_)?prefix\s*=\s*[rRuU]?(?:"([^"]*)"|'([^']*)'))re");
+  static const Pattern kPrefix(R"re(\b(?:url_)?prefix\s*=\s*[rRuU]?(?:"([^"]*)"|'([^']*)'))re");
   // @app.get("/x"), @router.post('/x'), @app.route("/x", methods=[...]), @bp.route(...)
-  static const std::regex kDecorator(
+  static const Pattern kDecorator(
       R"re(^\s*@\s*([A-Za-z_][\w.]*)\.(get|post|put|patch|delete|head|options|trace|route|api_route|websocket)\s*\()re");
   // app.add_url_rule("/x", ...), app.add_api_route("/x", ...), Route("/x", ...)
-  static const std::regex kCall(
+  static const Pattern kCall(
       R"re((?:\b([A-Za-z_][\w.]*)\.(add_url_rule|add_api_route)|(?:^|[\s\[(,])(Route))\s*\()re");
-  static const std::regex kFirstPath(
+  static const Pattern kFirstPath(
       R"re(^\(\s*(?:(?:path|rule)\s*=\s*)?[rRuU]?(?:"([^"]*)"|'([^']*)'))re");
-  static const std::regex kMethodsList(R"re(\bmethods\s*=\s*[\[\(\{]([^\]\)\}]*))re");
+  static const Pattern kMethodsList(R"re(\bmethods\s*=\s*[\[\(\{]([^\]\)\}]*))re");
 
   Prefixes prefixes;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string line(lines[i]);
-    std::smatch match;
+    const std::string_view line = lines[i];
+    Match match;
     if (line.find("APIRouter") == std::string::npos && line.find("Blueprint") == std::string::npos)
       continue;
-    if (!std::regex_search(line, match, kRouter)) continue;
-    const std::string args =
-        call_text(lines, i, static_cast<size_t>(match.position(0) + match.length(0) - 1));
-    std::smatch prefix;
-    bool found = false;
-    if (std::regex_search(args, prefix, kPrefix))
-      prefixes[match[1].str()] = first_capture(prefix, {1, 2}, found);
+    if (!search(kRouter, line, match)) continue;
+    const std::string args = call_text(lines, i, match.end() - 1);
+    Match prefix;
+    if (search(kPrefix, args, prefix)) prefixes[match.str(1)] = first_capture(prefix, {1, 2});
   }
 
   std::vector<DeclaredRoute> routes;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string line(lines[i]);
+    const std::string_view line = lines[i];
     if (trim_left(line).substr(0, 1) == "#" || line.find('(') == std::string::npos) continue;
-    std::smatch match;
+    Match match;
     std::string receiver;
     std::string kind;
-    if (trim_left(line).substr(0, 1) == "@" &&
-        std::regex_search(line, match, kDecorator, kAnchored)) {
-      receiver = match[1].str();
-      kind = match[2].str();
+    if (trim_left(line).substr(0, 1) == "@" && search_at_start(kDecorator, line, match)) {
+      receiver = match.str(1);
+      kind = match.str(2);
     } else if ((calls_any(line, {"add_url_rule", "add_api_route"}) ||
                 line.find("Route") != std::string::npos) &&
-               std::regex_search(line, match, kCall)) {
-      receiver = match[1].str();
-      kind = match[2].matched ? match[2].str() : "route";
+               search(kCall, line, match)) {
+      receiver = match.str(1);
+      kind = match.matched(2) ? match.str(2) : "route";
     } else {
       continue;
     }
-    const std::string call =
-        call_text(lines, i, static_cast<size_t>(match.position(0) + match.length(0) - 1));
-    std::smatch path_match;
-    if (!std::regex_search(call, path_match, kFirstPath)) continue;
-    bool found = false;
-    const std::string path = first_capture(path_match, {1, 2}, found);
+    const std::string call = call_text(lines, i, match.end() - 1);
+    Match path_match;
+    if (!search(kFirstPath, call, path_match)) continue;
+    const std::string path = first_capture(path_match, {1, 2});
     const auto prefix = prefixes.find(receiver);
     if ((path.empty() || path.front() != '/') && prefix == prefixes.end()) continue;
     const std::string full = join_paths(prefix == prefixes.end() ? "" : prefix->second, path);
@@ -214,8 +276,8 @@ std::vector<DeclaredRoute> python_routes(const std::vector<std::string_view>& li
       methods = {""};
     } else if (kind == "route" || kind == "api_route" || kind == "add_url_rule" ||
                kind == "add_api_route") {
-      std::smatch list;
-      if (std::regex_search(call, list, kMethodsList)) methods = quoted_methods(list[1].str());
+      Match list;
+      if (search(kMethodsList, call, list)) methods = quoted_methods(list.str(1));
       if (methods.empty()) methods = {"GET"};  // Flask's and FastAPI's default
     } else {
       methods = {upper(kind)};
@@ -229,14 +291,13 @@ std::vector<DeclaredRoute> javascript_routes(const std::vector<std::string_view>
                                              const std::string& file) {
   // app.get('/x', handler), router.delete("/x", ...): a statement of its own, so that
   // client calls such as `await api.get('/x')` are not taken for declarations.
-  static const std::regex kExpress(
+  static const Pattern kExpress(
       R"re(^\s*(?:[\w$]+\.)*([A-Za-z_$][\w$]*)\.(get|post|put|patch|delete|del|head|options|all)\s*\(\s*(?:"(/[^"]*)"|'(/[^']*)'|`(/[^`$]*)`)\s*(?:,|$))re");
-  static const std::regex kRouteChain(
+  static const Pattern kRouteChain(
       R"re(^\s*(?:[\w$]+\.)*([A-Za-z_$][\w$]*)?\.route\s*\(\s*(?:"(/[^"]*)"|'(/[^']*)'|`(/[^`$]*)`)\s*\))re");
-  static const std::regex kChainedMethod(R"re(\.(get|post|put|patch|delete|all)\s*\()re");
-  static const std::regex kController(
-      R"re(@Controller\s*\(\s*(?:"([^"]*)"|'([^']*)'|`([^`]*)`)?)re");
-  static const std::regex kNestMethod(
+  static const Pattern kChainedMethod(R"re(\.(get|post|put|patch|delete|all)\s*\()re");
+  static const Pattern kController(R"re(@Controller\s*\(\s*(?:"([^"]*)"|'([^']*)'|`([^`]*)`)?)re");
+  static const Pattern kNestMethod(
       R"re(^\s*@(Get|Post|Put|Patch|Delete|Head|Options|All)\s*\(\s*(?:"([^"]*)"|'([^']*)'|`([^`]*)`)?\s*\))re");
   static const std::set<std::string> kClients = {
       "axios", "http",  "https", "client",    "httpClient", "request", "superagent", "got",   "ky",
@@ -245,46 +306,43 @@ std::vector<DeclaredRoute> javascript_routes(const std::vector<std::string_view>
   std::vector<DeclaredRoute> routes;
   std::string controller_prefix;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string line(lines[i]);
+    const std::string_view line = lines[i];
     const std::string_view start = trim_left(line);
     if (start.substr(0, 2) == "//" || start.substr(0, 1) == "*" ||
         line.find('(') == std::string::npos)
       continue;
-    std::smatch match;
-    bool found = false;
+    Match match;
     if (start.substr(0, 1) == "@") {
-      if (std::regex_search(line, match, kController)) {
-        controller_prefix = first_capture(match, {1, 2, 3}, found);
+      if (search(kController, line, match)) {
+        controller_prefix = first_capture(match, {1, 2, 3});
         continue;
       }
-      if (std::regex_search(line, match, kNestMethod, kAnchored)) {
-        const std::string sub = first_capture(match, {2, 3, 4}, found);
+      if (search_at_start(kNestMethod, line, match)) {
+        const std::string sub = first_capture(match, {2, 3, 4});
         const std::string full = join_paths("/" + controller_prefix, sub);
-        const std::string method = match[1].str() == "All" ? "" : upper(match[1].str());
+        const std::string method = match.str(1) == "All" ? "" : upper(match.str(1));
         add_routes(routes, {method}, full, file, i);
         continue;
       }
     }
     if (calls_any(line,
                   {"get", "post", "put", "patch", "delete", "del", "head", "options", "all"}) &&
-        std::regex_search(line, match, kExpress, kAnchored)) {
-      if (kClients.count(match[1].str()) > 0) continue;
-      std::string method = upper(match[2].str());
+        search_at_start(kExpress, line, match)) {
+      if (kClients.count(match.str(1)) > 0) continue;
+      std::string method = upper(match.str(2));
       if (method == "DEL") method = "DELETE";
       if (method == "ALL") method.clear();
-      add_routes(routes, {method}, first_capture(match, {3, 4, 5}, found), file, i);
-    } else if (calls_any(line, {"route"}) &&
-               std::regex_search(line, match, kRouteChain, kAnchored)) {
-      const std::string path = first_capture(match, {2, 3, 4}, found);
+      add_routes(routes, {method}, first_capture(match, {3, 4, 5}), file, i);
+    } else if (calls_any(line, {"route"}) && search_at_start(kRouteChain, line, match)) {
+      const std::string path = first_capture(match, {2, 3, 4});
       // router.route('/x').get(...).post(...), possibly one method per following line.
-      std::string chain = match.suffix().str();
+      std::string chain = std::string(match.suffix());
       for (size_t k = i + 1;
            k < lines.size() && k < i + 40 && trim_left(lines[k]).substr(0, 1) == "."; ++k)
         chain += std::string(lines[k]);
       std::vector<std::string> methods;
-      for (std::sregex_iterator it(chain.begin(), chain.end(), kChainedMethod), end; it != end;
-           ++it) {
-        const std::string method = upper((*it)[1].str());
+      for (const std::string& name : all_matches(kChainedMethod, chain, 1)) {
+        const std::string method = upper(name);
         methods.push_back(method == "ALL" ? "" : method);
       }
       if (methods.empty()) methods = {""};
@@ -297,31 +355,30 @@ std::vector<DeclaredRoute> javascript_routes(const std::vector<std::string_view>
 std::vector<DeclaredRoute> go_routes(const std::vector<std::string_view>& lines,
                                      const std::string& file) {
   // http.HandleFunc("/x", h), mux.Handle("GET /x/{id}", h), r.HandleFunc("/x", h).Methods("GET")
-  static const std::regex kHandle(
-      R"re(\b([A-Za-z_]\w*)\.(?:HandleFunc|Handle)\s*\(\s*"([^"]*)")re");
-  static const std::regex kMethods(R"re(\.Methods\s*\(([^)]*)\))re");
+  static const Pattern kHandle(R"re(\b([A-Za-z_]\w*)\.(?:HandleFunc|Handle)\s*\(\s*"([^"]*)")re");
+  static const Pattern kMethods(R"re(\.Methods\s*\(([^)]*)\))re");
   // gin/echo r.GET("/x", h); chi/fiber r.Get("/x", h)
-  static const std::regex kShortcut(
+  static const Pattern kShortcut(
       R"re(\b([A-Za-z_]\w*)\.(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Any|Get|Post|Put|Patch|Delete|Head|Options|All)\s*\(\s*"([^"]*)")re");
   // v1 := r.Group("/v1")
-  static const std::regex kGroup(
+  static const Pattern kGroup(
       R"re(\b([A-Za-z_]\w*)\s*:?=\s*([A-Za-z_]\w*)\.Group\s*\(\s*"([^"]*)")re");
   static const std::set<std::string> kClients = {"http", "client", "resp", "req", "os", "c", "ctx"};
 
   Prefixes prefixes;
   std::vector<DeclaredRoute> routes;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string line(lines[i]);
+    const std::string_view line = lines[i];
     if (trim_left(line).substr(0, 2) == "//" || line.find("(\"") == std::string::npos) continue;
-    std::smatch match;
-    if (calls_any(line, {"Group"}) && std::regex_search(line, match, kGroup)) {
-      const auto parent = prefixes.find(match[2].str());
-      prefixes[match[1].str()] =
-          join_paths(parent == prefixes.end() ? "" : parent->second, match[3].str());
+    Match match;
+    if (calls_any(line, {"Group"}) && search(kGroup, line, match)) {
+      const auto parent = prefixes.find(match.str(2));
+      prefixes[match.str(1)] =
+          join_paths(parent == prefixes.end() ? "" : parent->second, match.str(3));
       continue;
     }
-    if (calls_any(line, {"HandleFunc", "Handle"}) && std::regex_search(line, match, kHandle)) {
-      std::string pattern = match[2].str();
+    if (calls_any(line, {"HandleFunc", "Handle"}) && search(kHandle, line, match)) {
+      std::string pattern = match.str(2);
       std::vector<std::string> methods = {""};
       // Go 1.22 patterns carry their method: "GET /users/{id}".
       if (const size_t space = pattern.find(' '); space != std::string::npos) {
@@ -331,23 +388,23 @@ std::vector<DeclaredRoute> go_routes(const std::vector<std::string_view>& lines,
       const size_t slash = pattern.find('/');
       if (slash == std::string::npos) continue;
       pattern = pattern.substr(slash);  // a host-specific pattern: "example.com/x"
-      std::smatch list;
-      const std::string rest = match.suffix().str();
-      if (std::regex_search(rest, list, kMethods)) {
-        auto listed = quoted_methods(list[1].str());
+      Match list;
+      const std::string rest = std::string(match.suffix());
+      if (search(kMethods, rest, list)) {
+        auto listed = quoted_methods(list.str(1));
         if (!listed.empty()) methods = listed;
       }
       add_routes(routes, methods, pattern, file, i);
     } else if (calls_any(line,
                          {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "Any", "Get",
                           "Post", "Put", "Patch", "Delete", "Head", "Options", "All"}) &&
-               std::regex_search(line, match, kShortcut)) {
-      const std::string receiver = match[1].str();
+               search(kShortcut, line, match)) {
+      const std::string receiver = match.str(1);
       if (kClients.count(receiver) > 0) continue;
       const auto prefix = prefixes.find(receiver);
-      const std::string path = match[3].str();
+      const std::string path = match.str(3);
       if ((path.empty() || path.front() != '/') && prefix == prefixes.end()) continue;
-      std::string method = upper(match[2].str());
+      std::string method = upper(match.str(2));
       if (method == "ANY" || method == "ALL") method.clear();
       add_routes(routes, {method}, join_paths(prefix == prefixes.end() ? "" : prefix->second, path),
                  file, i);
@@ -378,38 +435,34 @@ std::vector<std::string> javascript_import_targets(const std::string& file,
 
 std::vector<RouteMount> javascript_mounts(const std::vector<std::string_view>& lines,
                                           const std::string& file) {
-  static const std::regex kRequire(
+  static const Pattern kRequire(
       R"re(\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*require\s*\(\s*["'`]([^"'`]+)["'`])re");
-  static const std::regex kDefaultImport(
+  static const Pattern kDefaultImport(
       R"re(^\s*import\s+(?:\*\s+as\s+)?([A-Za-z_$][\w$]*)\s+from\s+["'`]([^"'`]+)["'`])re");
-  static const std::regex kNamedImport(
-      R"re(^\s*import\s*\{([^}]*)\}\s*from\s+["'`]([^"'`]+)["'`])re");
-  static const std::regex kIdentifier(R"re([A-Za-z_$][\w$]*)re");
-  static const std::regex kUse(
+  static const Pattern kNamedImport(R"re(^\s*import\s*\{([^}]*)\}\s*from\s+["'`]([^"'`]+)["'`])re");
+  static const Pattern kIdentifier(R"re([A-Za-z_$][\w$]*)re");
+  static const Pattern kUse(
       R"re(^\s*(?:[\w$]+\.)*[A-Za-z_$][\w$]*\.use\s*\(\s*(?:"(/[^"]*)"|'(/[^']*)'|`(/[^`$]*)`)\s*,(.*))re");
-  static const std::regex kInlineRequire(R"re(require\s*\(\s*["'`]([^"'`]+)["'`]\s*\))re");
+  static const Pattern kInlineRequire(R"re(require\s*\(\s*["'`]([^"'`]+)["'`]\s*\))re");
 
   std::map<std::string, std::string> imports;  // local name -> import specifier
-  for (const auto line_view : lines) {
-    const std::string line(line_view);
+  for (const std::string_view line : lines) {
     if (line.find("require") == std::string::npos && line.find("import") == std::string::npos)
       continue;
-    std::smatch match;
-    if (std::regex_search(line, match, kRequire)) imports[match[1].str()] = match[2].str();
-    if (std::regex_search(line, match, kDefaultImport, kAnchored))
-      imports[match[1].str()] = match[2].str();
-    if (std::regex_search(line, match, kNamedImport, kAnchored)) {
+    Match match;
+    if (search(kRequire, line, match)) imports[match.str(1)] = match.str(2);
+    if (search_at_start(kDefaultImport, line, match)) imports[match.str(1)] = match.str(2);
+    if (search_at_start(kNamedImport, line, match)) {
       // `{ router as usersRouter }`: the last name of each entry is the local one.
-      const std::string names = match[1].str();
-      const std::string spec = match[2].str();
+      const std::string names = match.str(1);
+      const std::string spec = match.str(2);
       size_t start = 0;
       while (start <= names.size()) {
         size_t comma = names.find(',', start);
         if (comma == std::string::npos) comma = names.size();
         const std::string entry = names.substr(start, comma - start);
         std::string local;
-        for (std::sregex_iterator it(entry.begin(), entry.end(), kIdentifier), end; it != end; ++it)
-          local = it->str();
+        for (const std::string& name : all_matches(kIdentifier, entry, 0)) local = name;
         if (!local.empty()) imports[local] = spec;
         start = comma + 1;
       }
@@ -417,21 +470,19 @@ std::vector<RouteMount> javascript_mounts(const std::vector<std::string_view>& l
   }
 
   std::vector<RouteMount> mounts;
-  bool found = false;
-  for (const auto line_view : lines) {
-    const std::string line(line_view);
-    std::smatch match;
-    if (!calls_any(line, {"use"}) || !std::regex_search(line, match, kUse, kAnchored)) continue;
-    const std::string prefix = first_capture(match, {1, 2, 3}, found);
-    const std::string rest = match[4].str();
-    std::smatch inline_require;
+  for (const std::string_view line : lines) {
+    Match match;
+    if (!calls_any(line, {"use"}) || !search_at_start(kUse, line, match)) continue;
+    const std::string prefix = first_capture(match, {1, 2, 3});
+    const std::string rest = match.str(4);
+    Match inline_require;
     std::string spec;
-    if (std::regex_search(rest, inline_require, kInlineRequire)) {
-      spec = inline_require[1].str();
+    if (search(kInlineRequire, rest, inline_require)) {
+      spec = inline_require.str(1);
     } else {
       // Middleware may come first: the router is the last imported name.
-      for (std::sregex_iterator it(rest.begin(), rest.end(), kIdentifier), end; it != end; ++it) {
-        if (const auto imported = imports.find(it->str()); imported != imports.end())
+      for (const std::string& name : all_matches(kIdentifier, rest, 0)) {
+        if (const auto imported = imports.find(name); imported != imports.end())
           spec = imported->second;
       }
     }
@@ -459,22 +510,21 @@ std::vector<std::string> python_module_targets(const std::string& file, const st
 
 std::vector<RouteMount> python_mounts(const std::vector<std::string_view>& lines,
                                       const std::string& file) {
-  static const std::regex kFromImport(R"re(^\s*from\s+(\.*[\w.]*)\s+import\s+\(?([^)#]*))re");
-  static const std::regex kImportAs(R"re(^\s*import\s+([\w.]+)\s+as\s+(\w+))re");
-  static const std::regex kMount(
+  static const Pattern kFromImport(R"re(^\s*from\s+(\.*[\w.]*)\s+import\s+\(?([^)#]*))re");
+  static const Pattern kImportAs(R"re(^\s*import\s+([\w.]+)\s+as\s+(\w+))re");
+  static const Pattern kMount(
       R"re(\b[A-Za-z_][\w.]*\.(?:include_router|register_blueprint)\s*\()re");
-  static const std::regex kFirstArgument(
+  static const Pattern kFirstArgument(
       R"re(^\(\s*(?:router\s*=\s*|blueprint\s*=\s*)?([A-Za-z_]\w*))re");
-  static const std::regex kPrefix(R"re(\b(?:url_)?prefix\s*=\s*[rRuU]?(?:"([^"]*)"|'([^']*)'))re");
+  static const Pattern kPrefix(R"re(\b(?:url_)?prefix\s*=\s*[rRuU]?(?:"([^"]*)"|'([^']*)'))re");
 
   std::map<std::string, std::vector<std::string>> modules;  // local name -> module candidates
-  for (const auto line_view : lines) {
-    const std::string line(line_view);
+  for (const std::string_view line : lines) {
     if (line.find("import") == std::string::npos) continue;
-    std::smatch match;
-    if (std::regex_search(line, match, kFromImport, kAnchored)) {
-      const std::string from = match[1].str();
-      const std::string names = match[2].str();
+    Match match;
+    if (search_at_start(kFromImport, line, match)) {
+      const std::string from = match.str(1);
+      const std::string names = match.str(2);
       size_t start = 0;
       while (start < names.size()) {
         size_t comma = names.find(',', start);
@@ -489,29 +539,24 @@ std::vector<RouteMount> python_mounts(const std::vector<std::string_view>& lines
         if (!name.empty()) modules[local] = {from + sep + name, from};
         start = comma + 1;
       }
-    } else if (std::regex_search(line, match, kImportAs, kAnchored)) {
-      modules[match[2].str()] = {match[1].str()};
+    } else if (search_at_start(kImportAs, line, match)) {
+      modules[match.str(2)] = {match.str(1)};
     }
   }
 
   std::vector<RouteMount> mounts;
-  bool found = false;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string line(lines[i]);
-    std::smatch match;
-    if (!calls_any(line, {"include_router", "register_blueprint"}) ||
-        !std::regex_search(line, match, kMount))
+    const std::string_view line = lines[i];
+    Match match;
+    if (!calls_any(line, {"include_router", "register_blueprint"}) || !search(kMount, line, match))
       continue;
-    const std::string call =
-        call_text(lines, i, static_cast<size_t>(match.position(0) + match.length(0) - 1));
-    std::smatch argument;
-    std::smatch prefix;
-    if (!std::regex_search(call, argument, kFirstArgument) ||
-        !std::regex_search(call, prefix, kPrefix))
-      continue;
-    const auto module = modules.find(argument[1].str());
+    const std::string call = call_text(lines, i, match.end() - 1);
+    Match argument;
+    Match prefix;
+    if (!search(kFirstArgument, call, argument) || !search(kPrefix, call, prefix)) continue;
+    const auto module = modules.find(argument.str(1));
     if (module == modules.end()) continue;
-    RouteMount mount{first_capture(prefix, {1, 2}, found), {}, file};
+    RouteMount mount{first_capture(prefix, {1, 2}), {}, file};
     for (const auto& candidate : module->second) {
       for (auto& target : python_module_targets(file, candidate))
         mount.targets.push_back(std::move(target));

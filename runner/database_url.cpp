@@ -1,4 +1,4 @@
-#include <regex>
+#include <re2/re2.h>
 
 #include "runner/store.hpp"
 
@@ -6,12 +6,15 @@ namespace qgate {
 
 std::string redact_database_url(const std::string& url) {
   // postgresql://user:secret@host/db, key=value ... password=secret ..., ?password=secret
-  static const std::regex in_url(R"(^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*):[^@/]*@)");
-  static const std::regex in_keywords(R"((^|\s)password\s*=\s*('([^'\\]|\\.)*'|\S+))");
-  static const std::regex in_query(R"(([?&]password=)[^&]*)");
-  std::string out = std::regex_replace(url, in_url, "$1:***@");
-  out = std::regex_replace(out, in_keywords, "$1password=***");
-  return std::regex_replace(out, in_query, "$1***");
+  // RE2, as the URL is the user's: a long quoted password must not exhaust the stack.
+  static const RE2 in_url(R"(^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*):[^@/]*@)");
+  static const RE2 in_keywords(R"((^|\s)password\s*=\s*('([^'\\]|\\.)*'|\S+))");
+  static const RE2 in_query(R"(([?&]password=)[^&]*)");
+  std::string out = url;
+  RE2::Replace(&out, in_url, R"(\1:***@)");
+  RE2::GlobalReplace(&out, in_keywords, R"(\1password=***)");
+  RE2::GlobalReplace(&out, in_query, R"(\1***)");
+  return out;
 }
 
 }  // namespace qgate

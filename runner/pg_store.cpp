@@ -4,11 +4,11 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <mutex>
 #include <pqxx/pqxx>
-#include <regex>
 #include <thread>
 
 #include "runner/embedded.hpp"
@@ -54,10 +54,18 @@ Status parse_status(const std::string& text) {
   throw StoreError("unknown status '" + text + "' in the database");
 }
 
+// Returns true if `text` is 32 hex digits in groups of 8-4-4-4-12, each
+// hyphen optional, as PostgreSQL's uuid type reads them.
 bool looks_like_uuid(const std::string& text) {
-  static const std::regex uuid(
-      "^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$");
-  return std::regex_match(text, uuid);
+  std::size_t at = 0;
+  for (const std::size_t digits : {8, 4, 4, 4, 12}) {
+    if (at > 0 && at < text.size() && text[at] == '-') ++at;
+    for (std::size_t i = 0; i < digits; ++i, ++at) {
+      if (at >= text.size() || std::isxdigit(static_cast<unsigned char>(text[at])) == 0)
+        return false;
+    }
+  }
+  return at == text.size();
 }
 
 void apply_migrations(pqxx::connection& connection, std::vector<int>* applied) {

@@ -116,7 +116,27 @@ TEST(DeploymentPlanCheck, HonoursAConfiguredPathAndPattern) {
       R"({"deployment_plan": {"path": "ops/plan.md", "acknowledged": "^Sign-off: +\\S"}})");
   EXPECT_EQ(check_deployment_plan(context).status, Status::passed);
   context.options["deployment_plan"]["acknowledged"] = "([";
-  EXPECT_EQ(check_deployment_plan(context).status, Status::error);
+  const CheckOutcome bad = check_deployment_plan(context);
+  EXPECT_EQ(bad.status, Status::error);
+  EXPECT_NE(bad.message.find("acknowledged is not a valid pattern: "), std::string::npos)
+      << bad.message;
+}
+
+TEST(DeploymentPlanCheck, MatchesAPatternAgainstALineOfAMegabyte) {
+  // std::regex recursed once per character of `.+` and overflowed the stack.
+  TempDir dir;
+  write_file(dir / "DEPLOYMENT.md",
+             "Rollout in three waves across the regions, with a canary first, an automated "
+             "rollback on error budget burn, and a data backfill after the last wave.\n"
+             "Reviewed-by: " +
+                 std::string(1 << 20, 'x') + "\n");
+  CheckContext context = context_for(dir);
+  context.options =
+      nlohmann::json::parse(R"({"deployment_plan": {"acknowledged": "^Reviewed-by: .+$"}})");
+  const CheckOutcome outcome = check_deployment_plan(context);
+  EXPECT_EQ(outcome.status, Status::passed) << outcome.message.substr(0, 300);
+  // The line is quoted, not copied whole into the verdict.
+  EXPECT_LT(outcome.message.size(), 300u);
 }
 
 }  // namespace

@@ -376,5 +376,13 @@ TEST(PostgresStore, RedactsThePasswordOfADatabaseUrl) {
   EXPECT_EQ(redact_database_url("postgresql:///q?host=/tmp"), "postgresql:///q?host=/tmp");
 }
 
+TEST(PostgresStore, RedactsAPasswordOfAMegabyteWithoutExhaustingTheStack) {
+  // A quoted password of 1 MB: std::regex recursed once per character.
+  const std::string password(1 << 20, 'p');
+  EXPECT_EQ(redact_database_url("host=/tmp password='" + password + "' dbname=q"),
+            "host=/tmp password=*** dbname=q");
+  EXPECT_EQ(redact_database_url("postgresql://u:" + password + "@db/q"), "postgresql://u:***@db/q");
+}
+
 }  // namespace
 }  // namespace qgate
