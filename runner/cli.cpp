@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "reporters/console.hpp"
+#include "reporters/github_actions.hpp"
 #include "reporters/reports.hpp"
 #include "runner/config.hpp"
 #include "runner/run_check.hpp"
@@ -109,6 +110,29 @@ int hand_over_to_server(char** argv, std::ostream& err) {
   return kExitInternal;
 }
 
+// Returns true if the command line is `qgate check ... --ci github`: read
+// before parsing, so that a command line CLI11 refuses still reaches the
+// Actions step.
+bool asks_for_github_actions(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "check") != 0) return false;
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--ci=github") == 0) return true;
+    if (std::strcmp(argv[i], "--ci") == 0 && i + 1 < argc &&
+        std::strcmp(argv[i + 1], "github") == 0)
+      return true;
+  }
+  return false;
+}
+
+// Ends `qgate check --ci github` that could not start with `exit_code`:
+// `problem` on stderr and to the Actions step.
+int check_not_started(int exit_code, const std::string& problem, std::ostream& out,
+                      std::ostream& err) {
+  err << "qgate: " << problem << "\n";
+  report_unjudged_run(exit_code, {ActionsProblem::unplaced(problem)}, actions_environment(), out);
+  return exit_code;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
@@ -190,6 +214,9 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (asks_for_github_actions(argc, argv) && e.get_exit_code() != 0) {
+      return check_not_started(kExitUsage, e.what(), out, err);
+    }
     const int code = app.exit(e, out, err);
     return code == 0 ? 0 : kExitUsage;
   }
@@ -215,13 +242,22 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
         const auto parsed =
             eq == std::string::npos ? std::nullopt : report_format_from_string(spec.substr(0, eq));
         if (!parsed || eq + 1 >= spec.size()) {
-          err << "qgate: --report " << spec
-              << ": expected FORMAT=PATH with FORMAT json, junit, markdown or sarif\n";
+          const std::string problem =
+              "--report " + spec +
+              ": expected FORMAT=PATH with FORMAT json, junit, markdown or sarif";
+          if (check.github_actions) return check_not_started(kExitUsage, problem, out, err);
+          err << "qgate: " << problem << "\n";
           return kExitUsage;
         }
         check.reports.emplace_back(*parsed, spec.substr(eq + 1));
       }
-      return run_check(check, out, err);
+      try {
+        return run_check(check, out, err);
+      } catch (const std::exception& error) {
+        if (!check.github_actions) throw;  // main says it, exit 3
+        return check_not_started(kExitInternal, std::string("internal error: ") + error.what(), out,
+                                 err);
+      }
     }
     if (*history_cmd) return history(database_url, state_dir, config_path, module, limit, out, err);
     if (*show_cmd) return show(database_url, state_dir, config_path, run_id, format, out, err);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "gates/report_checks.hpp"
@@ -172,10 +173,29 @@ RetryBudget retry_budget_from_environment() {
   return budget;
 }
 
+// Ends a `qgate check` that gave no verdict with `exit_code` (2 or 3): says
+// why on stderr and, with --ci github, to the Actions step too (annotations,
+// step summary, outputs), which would otherwise be left empty.
+int end_unjudged(const CheckOptions& options, int exit_code,
+                 const std::vector<ActionsProblem>& problems, std::ostream& out,
+                 std::ostream& err) {
+  for (const ActionsProblem& problem : problems) {
+    if (problem.file.empty()) {
+      err << "qgate: " << problem.message << "\n";
+    } else {
+      err << format_diagnostic({problem.file, problem.line, problem.column, problem.message})
+          << "\n";
+    }
+  }
+  if (options.github_actions) report_unjudged_run(exit_code, problems, actions_environment(), out);
+  return exit_code;
+}
+
 // Finds the checkout the run is recorded against: the one named, else the
-// module's active one. Returns an exit code, 0 to go on.
+// module's active one. Returns an exit code, 0 to go on, with what is wrong
+// in `problem`.
 int resolve_checkout(const CheckOptions& options, const Config& config, Store& store,
-                     RunResult& run, std::ostream& out, std::ostream& err) {
+                     RunResult& run, std::ostream& out, std::string& problem) {
   CheckoutDirectory* checkouts = store.checkouts();
   if (checkouts == nullptr) {
     // SQLite holds no checkout tables: a named checkout is recorded as given.
@@ -185,13 +205,12 @@ int resolve_checkout(const CheckOptions& options, const Config& config, Store& s
   if (!options.checkout_id.empty()) {
     const auto checkout = checkouts->find_checkout(options.checkout_id);
     if (!checkout) {
-      err << "qgate: --checkout " << options.checkout_id
-          << ": no such checkout in module_checkouts\n";
+      problem = "--checkout " + options.checkout_id + ": no such checkout in module_checkouts";
       return kExitUsage;
     }
     if (checkout->module_id != config.module.id) {
-      err << "qgate: --checkout " << options.checkout_id << " is a checkout of module "
-          << checkout->module_id << ", not of " << config.module.id << "\n";
+      problem = "--checkout " + options.checkout_id + " is a checkout of module " +
+                checkout->module_id + ", not of " + config.module.id;
       return kExitUsage;
     }
     run.checkout_id = checkout->id;
@@ -289,16 +308,20 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   try {
     config = load_config(options.config_path, stamp_dir / "config-validated");
   } catch (const ConfigError& error) {
-    for (const auto& diagnostic : error.diagnostics()) err << format_diagnostic(diagnostic) << "\n";
-    return kExitUsage;
+    std::vector<ActionsProblem> problems;
+    for (const auto& d : error.diagnostics()) {
+      problems.push_back({d.message, d.file, d.line, d.column});
+    }
+    return end_unjudged(options, kExitUsage, problems, out, err);
   }
 
   std::unique_ptr<GithubRun> github;
   try {
     github = GithubRun::prepare(config, options.open_pr);
   } catch (const GithubSetupError& error) {
-    err << "qgate: github: " << error.what() << "\n";
-    return kExitUsage;
+    return end_unjudged(options, kExitUsage,
+                        {ActionsProblem::unplaced(std::string("github: ") + error.what())}, out,
+                        err);
   }
 
   const std::vector<std::string> environment = current_environment();
@@ -343,13 +366,16 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
       out << "qgate: recorded " << replayed << " earlier run(s) kept while the database was away\n";
     }
     store->reap_interrupted();
-    if (const int code = resolve_checkout(options, config, *store, run, out, err); code != 0) {
-      return code;
+    std::string problem;
+    if (const int code = resolve_checkout(options, config, *store, run, out, problem); code != 0) {
+      return end_unjudged(options, code, {ActionsProblem::unplaced(problem)}, out, err);
     }
     store->begin_run(run);
   } catch (const StoreError& error) {
-    err << "qgate: cannot record results: " << error.what() << "\n";
-    return kExitInternal;
+    return end_unjudged(
+        options, kExitInternal,
+        {ActionsProblem::unplaced(std::string("cannot record results: ") + error.what())}, out,
+        err);
   }
 
   PlanContext context{state_dir / "runs" / run.id, environment, run.id};
@@ -362,8 +388,12 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   const int jobs = options.jobs > 0 ? options.jobs : default_jobs();
 
   const bool live = !options.ci && is_ansi_terminal(STDOUT_FILENO);
+  // With --ci github, what the console quotes of the steps (a failed step's
+  // last lines, finding messages) must not reach the runner as commands.
+  std::optional<InertOutput> inert;
+  if (options.github_actions) inert.emplace(out);
   ConsoleReporter console(
-      out, live ? ConsoleMode::live : ConsoleMode::plain,
+      inert ? inert->stream() : out, live ? ConsoleMode::live : ConsoleMode::plain,
       live && options.color && std::getenv("NO_COLOR") == nullptr ? Color::on : Color::off);
   std::vector<std::pair<std::string, int>> gate_steps;
   for (const auto& gate : plan.gates) {
@@ -441,26 +471,34 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     if (github && !outcome.cancelled) github->run_finished(run);
     store->finish_run(run);
   } catch (const StoreError& error) {
-    err << "qgate: cannot record results: " << error.what() << "\n";
-    return kExitInternal;
-  }
-  if (const auto spool = store->pending(run.id)) {
-    console.summary(run, "the results are not recorded yet: they are kept in " + spool->string());
-    err << "qgate: " << store->last_problem() << "\nqgate: the results of this run are kept in "
-        << spool->string() << " and will be recorded by the next qgate run that reaches the "
-        << "database\n";
-    return kExitInternal;
+    return end_unjudged(
+        options, kExitInternal,
+        {ActionsProblem::unplaced(std::string("cannot record results: ") + error.what())}, out,
+        err);
   }
 
   int exit_code = run.exit_code;
   std::string failure;  // why qgate exits 3 although the gates passed
-  for (const auto& [format, path] : options.reports) {
-    try {
-      write_report_file(format, run, path);
-    } catch (const std::exception& error) {
-      err << "qgate: " << error.what() << "\n";
-      if (exit_code == kExitPassed) failure = "the gates passed, but a report could not be written";
-      exit_code = exit_code == kExitPassed ? kExitInternal : exit_code;
+  // Why qgate exits 3 after a verdict, for the Actions step.
+  std::vector<ActionsProblem> problems;
+  const auto spool = store->pending(run.id);
+  if (spool) {
+    exit_code = kExitInternal;
+    problems.push_back(
+        ActionsProblem::unplaced(store->last_problem() + "; the results of this run are kept in " +
+                                 spool->string() + " until a qgate run reaches the database"));
+  } else {
+    for (const auto& [format, path] : options.reports) {
+      try {
+        write_report_file(format, run, path);
+      } catch (const std::exception& error) {
+        err << "qgate: " << error.what() << "\n";
+        if (exit_code == kExitPassed) {
+          failure = "the gates passed, but a report could not be written";
+          exit_code = kExitInternal;
+        }
+        problems.push_back(ActionsProblem::unplaced(error.what()));
+      }
     }
   }
   if (options.github_actions) {
@@ -471,15 +509,25 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     for (const auto& [format, path] : options.reports) {
       if (report_path.empty() || format == ReportFormat::markdown) report_path = path.string();
     }
+    if (spool) report_path.clear();  // not written
     try {
-      write_actions_files(run, actions, report_path, run.pr_url);
+      write_actions_files(run, actions, report_path, run.pr_url, exit_code);
     } catch (const std::exception& error) {
       err << "qgate: " << error.what() << "\n";
       if (exit_code == kExitPassed || exit_code == kExitInternal) {
         failure = "the gates passed, but the GitHub Actions files could not be written";
       }
-      exit_code = exit_code == kExitPassed ? kExitInternal : exit_code;
+      if (exit_code == kExitPassed) exit_code = kExitInternal;
+      problems.push_back(ActionsProblem::unplaced(error.what()));
     }
+    print_problem_annotations(problems, actions, out);
+  }
+  if (spool) {
+    console.summary(run, "the results are not recorded yet: they are kept in " + spool->string());
+    err << "qgate: " << store->last_problem() << "\nqgate: the results of this run are kept in "
+        << spool->string() << " and will be recorded by the next qgate run that reaches the "
+        << "database\n";
+    return kExitInternal;
   }
   console.summary(run, failure);
   if (github) {

@@ -3,8 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <regex>
+#include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "tests/test_support.hpp"
 
@@ -23,9 +28,168 @@ int count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// What the Actions runner makes of a step's output, by its rules
+// (actions/runner, ActionCommandManager): a line is a command when, after
+// leading whitespace, it starts with "::name" (or the older "##[name");
+// after ::stop-commands::TOKEN no line is one until ::TOKEN:: (any case).
+struct RunnerView {
+  std::vector<std::string> commands;  // the lines run as commands, resumes included
+  std::vector<std::string> inert;     // the lines that looked like commands but were not run
+  std::vector<std::string> tokens;    // the stop tokens, in order
+  bool stopped_at_end = false;
+};
+
+RunnerView as_the_runner_reads(const std::string& output) {
+  RunnerView view;
+  std::string token;
+  std::size_t start = 0;
+  while (start < output.size()) {
+    std::size_t end = output.find_first_of("\r\n", start);
+    if (end == std::string::npos) end = output.size();
+    std::string line = output.substr(start, end - start);
+    start = end + 1;
+    line.erase(0, line.find_first_not_of(" \t\v\f"));
+    std::string name;
+    std::string data;
+    if (line.rfind("::", 0) == 0) {
+      const std::size_t close = line.find("::", 2);
+      if (close == std::string::npos) continue;
+      name = line.substr(2, std::min(close, line.find(' ', 2)) - 2);
+      data = line.substr(close + 2);
+    } else if (line.rfind("##[", 0) == 0) {
+      const std::size_t close = line.find(']');
+      if (close == std::string::npos) continue;
+      name = line.substr(3, std::min(close, line.find(' ', 3)) - 3);
+      data = line.substr(close + 1);
+    } else {
+      continue;
+    }
+    if (!token.empty()) {
+      if (lower(name) == lower(token)) {
+        view.commands.push_back(line);
+        token.clear();
+      } else {
+        view.inert.push_back(line);
+      }
+    } else if (name == "stop-commands") {
+      view.commands.push_back(line);
+      token = data;
+      view.tokens.push_back(data);
+    } else {
+      view.commands.push_back(line);
+    }
+  }
+  view.stopped_at_end = !token.empty();
+  return view;
+}
+
+bool is_hex_token(const std::string& token) {
+  return token.size() == 32 && token.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// What a hostile or careless step prints: workflow commands of every kind.
+const char* const kCommandsAStepPrints =
+    "building\n"
+    "::warning file=src/a.c,line=1::from the step\n"
+    "::endgroup::\n"
+    "::set-output name=result::passed\n"
+    "  ::add-mask::from-the-step\n"
+    "::error::from the step\n"
+    "##[set-output name=result;]passed\n"
+    "::STOP-COMMANDS::guessed\n"
+    "::guessed::\n"
+    "::notice::from the step";
+
 TEST(GithubActions, EscapesCommandDataAndProperties) {
   EXPECT_EQ(escape_command_data("50% done\r\nnext: a,b"), "50%25 done%0D%0Anext: a,b");
   EXPECT_EQ(escape_command_property("src/a:b,c.sh"), "src/a%3Ab%2Cc.sh");
+}
+
+TEST(GithubActions, StepLogsAreReplayedWithWorkflowCommandsStopped) {
+  TempDir dir;
+  write_file(dir / "hostile.log", kCommandsAStepPrints);
+  write_file(dir / "quiet.log", "");
+  RunResult run;
+  GateResult gate;
+  gate.name = "test-coverage";
+  StepResult hostile;
+  hostile.name = "unit";
+  hostile.status = Status::failed;
+  hostile.log_path = (dir / "hostile.log").string();
+  StepResult quiet;
+  quiet.name = "quiet";
+  quiet.status = Status::passed;
+  quiet.log_path = (dir / "quiet.log").string();
+  gate.steps = {hostile, quiet};
+  run.gates.push_back(gate);
+  std::ostringstream out;
+  print_log_groups(run, out);
+  const RunnerView view = as_the_runner_reads(out.str());
+
+  // The runner runs qgate's own group commands and the stops, nothing else.
+  ASSERT_EQ(view.tokens.size(), 2u) << out.str();
+  const std::vector<std::string> expected = {"::group::test-coverage / unit: failed",
+                                             "::stop-commands::" + view.tokens[0],
+                                             "::" + view.tokens[0] + "::",
+                                             "::endgroup::",
+                                             "::group::test-coverage / quiet: passed",
+                                             "::stop-commands::" + view.tokens[1],
+                                             "::" + view.tokens[1] + "::",
+                                             "::endgroup::"};
+  EXPECT_EQ(view.commands, expected) << out.str();
+  EXPECT_FALSE(view.stopped_at_end);
+  // Every command the step printed is shown, inert.
+  EXPECT_EQ(view.inert.size(), 9u) << out.str();
+  EXPECT_NE(out.str().find("  ::add-mask::from-the-step\n"), std::string::npos);
+  EXPECT_NE(out.str().find("::notice::from the step\n"), std::string::npos);
+  // Tokens: 128 random bits each, drawn afresh, never in the log.
+  for (const std::string& token : view.tokens) {
+    EXPECT_TRUE(is_hex_token(token)) << token;
+    EXPECT_EQ(std::string(kCommandsAStepPrints).find(token), std::string::npos);
+  }
+  EXPECT_NE(view.tokens[0], view.tokens[1]);
+}
+
+TEST(GithubActions, AStopTokenIsNeverOneTheTextHolds) {
+  std::set<std::string> tokens;
+  for (int i = 0; i < 100; ++i) {
+    const std::string token = stop_commands_token("");
+    EXPECT_TRUE(is_hex_token(token)) << token;
+    tokens.insert(token);
+  }
+  EXPECT_EQ(tokens.size(), 100u);
+  // A text that holds a token (in any case) gets another one.
+  const std::string taken = stop_commands_token("");
+  std::string upper = taken;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (int i = 0; i < 20; ++i) {
+    const std::string token = stop_commands_token("x ::" + upper + ":: y");
+    EXPECT_NE(token, taken);
+  }
+}
+
+TEST(GithubActions, ConsoleTextThatMayHoldCommandsIsWrittenInert) {
+  std::ostringstream out;
+  {
+    InertOutput inert(out);
+    inert.stream() << "  FAIL   test-coverage/unit  0.01s  exit 1\n" << std::flush;
+    inert.stream() << "         ::error::quoted from a test\n" << std::flush;
+    inert.stream() << "PASSED\n";
+  }  // the last chunk is flushed at the end
+  const std::string text = out.str();
+  EXPECT_EQ(text.rfind("  FAIL   test-coverage/unit  0.01s  exit 1\n::stop-commands::", 0), 0u)
+      << text;
+  const RunnerView view = as_the_runner_reads(text);
+  ASSERT_EQ(view.tokens.size(), 1u) << text;
+  EXPECT_EQ(view.commands, (std::vector<std::string>{"::stop-commands::" + view.tokens[0],
+                                                     "::" + view.tokens[0] + "::"}));
+  EXPECT_EQ(view.inert, std::vector<std::string>{"::error::quoted from a test"});
+  EXPECT_EQ(text.substr(text.size() - 7), "PASSED\n");
 }
 
 TEST(GithubActions, AnnotationsAreCappedPerLevelMostSevereFirst) {
@@ -109,9 +273,10 @@ TEST(GithubActions, CheckWritesSummaryOutputsAnnotationsGroupsAndMasks) {
   // The mask comes before anything else, and the secret itself only there.
   EXPECT_EQ(out.rfind("::add-mask::" + secret + "\n", 0), 0u) << out;
   EXPECT_EQ(count_of(out, secret), 1) << out;
-  // One group per step with its (masked) log.
-  EXPECT_NE(out.find("::group::test-coverage / unit: failed\nunit says ***\n::endgroup::\n"),
-            std::string::npos)
+  // One group per step with its (masked) log, workflow commands stopped.
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex("::group::test-coverage / unit: failed\n::stop-commands::([0-9a-f]{32})\n"
+                      "unit says \\*\\*\\*\n::\\1::\n::endgroup::\n")))
       << out;
   EXPECT_NE(out.find("::group::lint / shellcheck: passed\n"), std::string::npos) << out;
   // Annotations: the failed requirements, then shellcheck's findings with
@@ -141,6 +306,140 @@ TEST(GithubActions, CheckWritesSummaryOutputsAnnotationsGroupsAndMasks) {
   EXPECT_TRUE(std::regex_search(outputs, std::regex("run-id=[0-9a-f-]{36}\n"))) << outputs;
   EXPECT_NE(outputs.find("report=report.md\n"), std::string::npos) << outputs;
   EXPECT_NE(outputs.find("pr-url=\n"), std::string::npos) << outputs;
+}
+
+// Runs `qgate check --ci github` plus `args` in `module` with the Actions
+// files in `dir`; returns stdout (stderr goes to dir/err.txt).
+std::string check_in_actions(const TempDir& dir, const fs::path& module,
+                             const std::vector<std::string>& args, int expected_exit,
+                             const std::vector<std::string>& env = {}) {
+  std::vector<std::string> argv = {"check", "--ci", "github"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> environment = {"GITHUB_STEP_SUMMARY=" + (dir / "summary.md").string(),
+                                          "GITHUB_OUTPUT=" + (dir / "output.txt").string(),
+                                          "GITHUB_WORKSPACE=" + dir.path().string()};
+  environment.insert(environment.end(), env.begin(), env.end());
+  QgateProcess process;
+  process.start(argv, module, dir / "out.txt", dir / "err.txt", environment);
+  process.wait();
+  EXPECT_EQ(process.exit_code, expected_exit)
+      << read_file(dir / "out.txt") << read_file(dir / "err.txt");
+  return read_file(dir / "out.txt");
+}
+
+TEST(GithubActions, AStepPrintingWorkflowCommandsChangesNothing) {
+  std::set<std::string> tokens;
+  for (int run = 0; run < 2; ++run) {
+    TempDir dir;
+    write_file(dir / "module/commands.txt", kCommandsAStepPrints);
+    write_file(dir / "module/integration-requirements.yaml",
+               "integration_requirements:\n"
+               "  testing: [ {unit_tests_passing: true}, {integration_tests_passing: true} ]\n"
+               "gates:\n"
+               "  test-coverage:\n"
+               "    steps:\n"
+               "      - {name: unit, run: 'cat commands.txt; exit 1', requirements: "
+               "[unit_tests_passing]}\n"
+               "      - {name: integration, run: 'cat commands.txt', requirements: "
+               "[integration_tests_passing]}\n");
+    const std::string out = check_in_actions(dir, dir / "module", {}, 1);
+    const RunnerView view = as_the_runner_reads(out);
+    EXPECT_FALSE(view.stopped_at_end) << out;
+    // What the runner runs is qgate's own: groups, stops and their resumes,
+    // the failed requirement's annotation. Each line the steps printed (in
+    // their logs and in the failed step's last lines) is inert.
+    for (const std::string& command : view.commands) {
+      const bool own = command.rfind("::group::test-coverage / ", 0) == 0 ||
+                       command == "::endgroup::" || command.rfind("::stop-commands::", 0) == 0 ||
+                       command.rfind("::error title=qgate%3A unit_tests_passing::", 0) == 0;
+      const bool resume = command.size() == 36 && command.rfind("::", 0) == 0 &&
+                          std::find(view.tokens.begin(), view.tokens.end(),
+                                    command.substr(2, 32)) != view.tokens.end();
+      EXPECT_TRUE(own || resume) << command << "\n" << out;
+      EXPECT_EQ(command.find("from the step"), std::string::npos) << command;
+    }
+    EXPECT_GE(view.inert.size(), 2u * 9u) << out;
+    for (const std::string& token : view.tokens) {
+      EXPECT_TRUE(is_hex_token(token)) << token;
+      EXPECT_EQ(std::string(kCommandsAStepPrints).find(token), std::string::npos);
+      tokens.insert(token);
+    }
+    // The outputs are qgate's: the step's ::set-output changed none.
+    const std::string outputs = read_file(dir / "output.txt");
+    EXPECT_NE(outputs.find("result=failed\n"), std::string::npos) << outputs;
+    EXPECT_EQ(outputs.find("passed"), std::string::npos) << outputs;
+  }
+  // No token is used twice, within a run or across runs.
+  EXPECT_GE(tokens.size(), 6u);
+}
+
+TEST(GithubActions, ABadConfigStillWritesOutputsSummaryAndAnAnnotationAtItsPlace) {
+  TempDir dir;
+  write_file(dir / "module/integration-requirements.yaml",
+             "integration_requirements:\n"
+             "  testing: [ {unit_tests_pasing: true} ]\n");
+  const std::string out = check_in_actions(dir, dir / "module", {}, 2);
+  const std::string err = read_file(dir / "err.txt");
+  EXPECT_NE(err.find("did you mean 'unit_tests_passing'"), std::string::npos) << err;
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex("::error file=module/integration-requirements.yaml,line=2,col=[0-9]+,"
+                      "title=qgate%3A configuration error::[^\n]*unit_tests_pasing")))
+      << out;
+  const std::string outputs = read_file(dir / "output.txt");
+  EXPECT_NE(outputs.find("result=error\n"), std::string::npos) << outputs;
+  EXPECT_NE(outputs.find("exit-code=2\n"), std::string::npos) << outputs;
+  const std::string summary = read_file(dir / "summary.md");
+  EXPECT_NE(summary.find("## qgate: error (exit 2)"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("the configuration or the command line is wrong"), std::string::npos);
+  EXPECT_NE(summary.find("integration-requirements.yaml:2:"), std::string::npos) << summary;
+}
+
+TEST(GithubActions, ABadCommandLineStillWritesOutputsAndAnAnnotation) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--report", "pdf=report.pdf"},
+        std::vector<std::string>{"--no-such-option"}}) {
+    TempDir dir;
+    write_file(dir / "module/integration-requirements.yaml",
+               "integration_requirements:\n  testing: [ {unit_tests_passing: true} ]\n");
+    const std::string out = check_in_actions(dir, dir / "module", args, 2);
+    EXPECT_NE(out.find("::error title=qgate::"), std::string::npos) << out;
+    const std::string outputs = read_file(dir / "output.txt");
+    EXPECT_NE(outputs.find("result=error\nexit-code=2\n"), std::string::npos) << outputs;
+    EXPECT_NE(read_file(dir / "summary.md").find("## qgate: error (exit 2)"), std::string::npos);
+  }
+}
+
+TEST(GithubActions, AStoreThatCannotBeOpenedStillWritesOutputsAndAnAnnotation) {
+  TempDir dir;
+  write_file(dir / "module/integration-requirements.yaml",
+             "integration_requirements:\n  testing: [ {unit_tests_passing: true} ]\n"
+             "gates:\n  test-coverage:\n    steps: [ {name: unit, run: 'true'} ]\n");
+  write_file(dir / "not-a-folder", "");
+  const std::string out = check_in_actions(
+      dir, dir / "module", {"--state-dir", (dir / "not-a-folder/state").string()}, 3);
+  EXPECT_NE(out.find("::error title=qgate::"), std::string::npos) << out;
+  const std::string outputs = read_file(dir / "output.txt");
+  EXPECT_NE(outputs.find("result=error\nexit-code=3\n"), std::string::npos) << outputs;
+  const std::string summary = read_file(dir / "summary.md");
+  EXPECT_NE(summary.find("## qgate: error (exit 3)"), std::string::npos) << summary;
+}
+
+TEST(GithubActions, ARunKeptInTheSpoolSaysSoWithExitCodeThree) {
+  TempDir dir;
+  fs::create_directories(dir / "no-server");
+  write_file(dir / "module/integration-requirements.yaml",
+             "integration_requirements:\n  testing: [ {unit_tests_passing: true} ]\n"
+             "gates:\n  test-coverage:\n    steps: [ {name: unit, run: 'true'} ]\n");
+  const std::string out = check_in_actions(
+      dir, dir / "module",
+      {"--database-url", "postgresql:///qgate?host=" + (dir / "no-server").string()}, 3,
+      {"QGATE_DB_RETRY_SECONDS=0"});
+  EXPECT_NE(out.find("::group::test-coverage / unit: passed"), std::string::npos) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("::error title=qgate::[^\n]*kept in [^\n]*spool")))
+      << out;
+  const std::string outputs = read_file(dir / "output.txt");
+  EXPECT_NE(outputs.find("exit-code=3\n"), std::string::npos) << outputs;
+  EXPECT_NE(read_file(dir / "summary.md").find("unit_tests_passing"), std::string::npos);
 }
 
 TEST(GithubActions, UnknownCiFlavourIsAUsageError) {
