@@ -2,6 +2,7 @@
 // Built-in checks: requirements that qgate judges itself, in-process, without
 // a configured command (e.g. "README.md is complete").
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct CheckContext {
   std::string requirement;  // the requirement being judged
   nlohmann::json options;   // the gate's options from `gates.<gate>` (object; may be empty)
   std::string base_ref;     // git ref to compare against, if any (e.g. "origin/main")
+  std::string config_file;  // the configuration file, as messages name it
+  std::map<std::string, int> option_lines;  // line of each value of `options`, by JSON
+                                            // pointer ("/secrets/enabled")
 };
 
 // What a built-in check found.
@@ -32,5 +36,15 @@ using BuiltinCheck = CheckOutcome (*)(const CheckContext& context);
 
 // Returns the built-in check for `requirement`, or nullptr if qgate has none yet.
 BuiltinCheck find_builtin_check(const std::string& requirement);
+
+// Whether a step that names a requirement in its `requirements:` takes the
+// place of the requirement's built-in check.
+enum class NamedStep { replaces_builtin, adds_to_builtin };
+
+// Returns what a step naming `requirement` does to its built-in check: the
+// documentation and coordination checks follow conventions a team may judge
+// its own way, so a step replaces them; the secret scan is a safety net that
+// no other tool stands in for, so steps only add to it.
+NamedStep named_step_effect(const std::string& requirement);
 
 }  // namespace qgate

@@ -122,10 +122,14 @@ bool is_walk_skipped_folder(std::string_view name) {
          name.rfind("cmake-build-", 0) == 0;
 }
 
-// Lists the files git tracks under `module_dir`; false when it is not in a git
-// work tree (or git is missing). Throws for any other git failure.
-bool list_tracked_files(const fs::path& module_dir, std::vector<std::string>& files) {
-  const GitAnswer answer = run_git(module_dir, {"ls-files", "-z", "--", "."}, true);
+// Appends the paths `git ls-files -z <args> -- .` lists under `module_dir`;
+// false when it is not in a git work tree (or git is missing). Throws for any
+// other git failure.
+bool list_git_files(const fs::path& module_dir, std::vector<std::string> args,
+                    std::vector<std::string>& files) {
+  args.insert(args.begin(), {"ls-files", "-z"});
+  args.insert(args.end(), {"--", "."});
+  const GitAnswer answer = run_git(module_dir, args, true);
   if (answer.exit_code == -1) return false;  // no git: every file is the module's
   if (answer.exit_code != 0) {
     if (answer.error_output.find("not a git repository") != std::string::npos) return false;
@@ -144,6 +148,18 @@ bool list_tracked_files(const fs::path& module_dir, std::vector<std::string>& fi
     rest.remove_prefix(end + 1);
   }
   return true;
+}
+
+// Returns true if a folder of the '/'-separated `relative_path` is tool state
+// or build output (a new file there is not the module's own).
+bool in_walk_skipped_folder(std::string_view relative_path) {
+  std::size_t start = 0;
+  for (auto slash = relative_path.find('/'); slash != std::string_view::npos;
+       slash = relative_path.find('/', start)) {
+    if (is_walk_skipped_folder(relative_path.substr(start, slash - start))) return true;
+    start = slash + 1;
+  }
+  return false;
 }
 
 // Lists every file under `module_dir` but tool state and build output;
@@ -354,12 +370,26 @@ SecretScanResult scan_secrets(const fs::path& module_dir, const SecretScanOption
 
   SecretScanResult result;
   std::vector<std::string> listed;
-  result.tracked_only = list_tracked_files(module_dir, listed);
-  if (!result.tracked_only) walk_files(module_dir, listed, result);
+  result.tracked_only = list_git_files(module_dir, {"--cached"}, listed);
+  // The untracked files git does not ignore are new code about to be
+  // committed: a secret in them is as leaked as in a tracked one.
+  std::size_t first_untracked = listed.size();
+  if (result.tracked_only) {
+    list_git_files(module_dir, {"--others", "--exclude-standard"}, listed);
+  } else {
+    walk_files(module_dir, listed, result);
+    first_untracked = listed.size();
+  }
 
   std::vector<std::string> files;
+  std::vector<bool> untracked;
   files.reserve(listed.size());
-  for (auto& path : listed) {
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    auto& path = listed[i];
+    if (i >= first_untracked && in_walk_skipped_folder(path)) {
+      // qgate's own state and build output that no .gitignore names yet.
+      continue;
+    }
     if (is_vendored_path(path)) {
       ++result.skipped_vendored;
     } else if (matches_path_or_folder(options.exclude, path)) {
@@ -368,6 +398,7 @@ SecretScanResult scan_secrets(const fs::path& module_dir, const SecretScanOption
       ++result.skipped_allowlisted;
     } else {
       files.push_back(std::move(path));
+      untracked.push_back(i >= first_untracked);
     }
   }
 
@@ -393,10 +424,12 @@ SecretScanResult scan_secrets(const fs::path& module_dir, const SecretScanOption
     for (unsigned i = 0; i < workers; ++i) pool.emplace_back(work);
   }  // the pool joins here: no scanning thread outlives the scan
 
-  for (auto& outcome : outcomes) {
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    FileOutcome& outcome = outcomes[i];
     switch (outcome.kind) {
       case FileOutcome::Kind::scanned:
         ++result.files_scanned;
+        if (untracked[i]) ++result.untracked_scanned;
         result.bytes_scanned += outcome.bytes;
         break;
       case FileOutcome::Kind::binary:

@@ -1,6 +1,7 @@
 #pragma once
 // The built-in secret scan of a module: the files git tracks in the module
-// folder (every file, when the folder is not in a git work tree), searched for
+// folder and the untracked ones it does not ignore (every file, when the folder
+// is not in a git work tree), searched for
 // tokens, keys and passwords. Findings name the kind and a masked form; the
 // secret itself never leaves the scanner except as part of a SHA-256 hash.
 #include <cstddef>
@@ -33,6 +34,7 @@ struct SecretScanOptions {
 struct SecretScanResult {
   std::vector<Finding> findings;  // ordered by file, line, column
   std::size_t files_scanned = 0;
+  std::size_t untracked_scanned = 0;  // of files_scanned: new files git does not ignore
   std::uintmax_t bytes_scanned = 0;
   std::size_t skipped_binary = 0;       // a NUL byte in the first 8 KB
   std::size_t skipped_vendored = 0;     // dependencies, lockfiles, minified or generated code
@@ -40,7 +42,8 @@ struct SecretScanResult {
   std::size_t skipped_excluded = 0;     // matched an `exclude` glob
   std::size_t skipped_allowlisted = 0;  // matched a `path:` line of the allowlist
   std::size_t allowed = 0;    // findings allowed by fingerprint or a qgate:allow-secret marker
-  bool tracked_only = false;  // the files came from `git ls-files`
+  bool tracked_only = false;  // the files came from git: tracked ones and untracked ones
+                              // that git does not ignore, not a walk of the folder
   std::vector<std::string> errors;  // "FILE: problem" for what could not be read
 };
 

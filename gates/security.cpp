@@ -50,10 +50,17 @@ SecretScanOptions scan_options_of(const nlohmann::json& secrets) {
 
 // What was scanned and passed over, for the requirement's message.
 std::string scan_summary(const SecretScanResult& result, const SecretScanOptions& options) {
-  std::string text = "scanned " +
-                     count(result.files_scanned, result.tracked_only ? "tracked file" : "file",
-                           result.tracked_only ? "tracked files" : "files") +
-                     " (" + human_bytes(result.bytes_scanned) + ")";
+  std::string text;
+  if (!result.tracked_only) {
+    text = "scanned " + count(result.files_scanned, "file", "files");
+  } else {
+    const std::size_t tracked = result.files_scanned - result.untracked_scanned;
+    text = "scanned " + count(tracked, "tracked file", "tracked files");
+    if (result.untracked_scanned > 0) {
+      text += " and " + count(result.untracked_scanned, "untracked file", "untracked files");
+    }
+  }
+  text += " (" + human_bytes(result.bytes_scanned) + ")";
   std::string skipped;
   const auto add = [&](std::size_t n, const std::string& what) {
     if (n > 0) skipped += (skipped.empty() ? "" : ", ") + std::to_string(n) + " " + what;
@@ -75,8 +82,16 @@ CheckOutcome check_security_scan(const CheckContext& context) {
                                      ? context.options.value("secrets", nlohmann::json::object())
                                      : nlohmann::json::object();
   if (secrets.is_object() && secrets.value("enabled", true) == false) {
+    // Turned off on purpose, and said so where the verdict is read, with the
+    // line to change back.
+    std::string where = context.config_file.empty() ? "the config" : context.config_file;
+    if (const auto line = context.option_lines.find("/secrets/enabled");
+        line != context.option_lines.end() && !context.config_file.empty()) {
+      where += ":" + std::to_string(line->second);
+    }
     outcome.status = Status::skipped;
-    outcome.message = "secret scan turned off (gates.security.secrets.enabled: false)";
+    outcome.message =
+        "secret scan turned off by " + where + " (gates.security.secrets.enabled: false)";
     return outcome;
   }
   Severity fail_on = Severity::low;

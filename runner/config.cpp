@@ -356,6 +356,11 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
       GateConfig gate;
       gate.name = name;
       gate.options = section;
+      const std::string section_pointer = child_pointer(child_pointer("", "gates"), name);
+      for (auto it = doc.value_marks.lower_bound(section_pointer + "/");
+           it != doc.value_marks.end() && it->first.starts_with(section_pointer + "/"); ++it) {
+        gate.option_lines[it->first.substr(section_pointer.size())] = it->second.line;
+      }
       gate.exclusive = section.value("exclusive", false);
       const auto timeout =
           duration_or(section.value("timeout", nlohmann::json()), config.default_timeout);

@@ -70,6 +70,8 @@ struct GateConfig {
   std::vector<StepConfig> steps;
   std::vector<ReportConfig> reports;
   nlohmann::json options = nlohmann::json::object();  // the whole `gates.<name>` section
+  std::map<std::string, int> option_lines;            // line of each value of `options`, by JSON
+                                            // pointer below the section ("/secrets/enabled")
 };
 
 // Which module this is.

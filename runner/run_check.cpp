@@ -416,7 +416,11 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
         if (name == requirement) gate_name = gate.name;
       }
     }
-    if (const GateConfig* gate = config.gate(gate_name)) check.options = gate->options;
+    check.config_file = options.config_path.string();
+    if (const GateConfig* gate = config.gate(gate_name)) {
+      check.options = gate->options;
+      check.option_lines = gate->option_lines;
+    }
     CheckOutcome outcome;
     try {
       outcome = find_builtin_check(requirement)(check);

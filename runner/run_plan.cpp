@@ -101,9 +101,10 @@ RunPlan make_plan(const Config& config, const PlanContext& context) {
       }
     }
     for (const auto& name : gate.requirements) {
-      if (!explicitly_judged.contains(name) && find_builtin_check(name) != nullptr) {
-        plan.builtin_requirements.push_back(name);
-      }
+      if (find_builtin_check(name) == nullptr) continue;
+      const bool replaced = explicitly_judged.contains(name) &&
+                            named_step_effect(name) == NamedStep::replaces_builtin;
+      if (!replaced) plan.builtin_requirements.push_back(name);
     }
     plan.gates.push_back(std::move(gate));
   }
@@ -189,11 +190,18 @@ std::vector<RequirementResult> judge_requirements(const Config& config, const Ru
       statuses.push_back(step.status);
       (is_failure(step.status) ? failures : passes).push_back(step_phrase(step));
     }
-    // A built-in check is planned only where no step names the requirement.
+    // A built-in check is planned unless a step naming the requirement
+    // replaces it (see named_step_effect).
     if (names(plan.builtin_requirements, requirement.name)) {
       if (auto it = builtins.find(requirement.name); it != builtins.end()) {
         statuses.push_back(it->second.status);
-        (is_failure(it->second.status) ? failures : passes).push_back(it->second.message);
+        if (it->second.status == Status::skipped) {
+          // A check turned off is said whatever the other sources decide.
+          failures.push_back(it->second.message);
+          passes.push_back(it->second.message);
+        } else {
+          (is_failure(it->second.status) ? failures : passes).push_back(it->second.message);
+        }
       }
     }
     // The reports of the gate count for each of its requirements.

@@ -26,7 +26,8 @@ struct RunPlan {
   std::vector<PlannedGate> gates;
   // The requirements each step judges (its own list, or all of its gate's).
   std::vector<std::vector<std::string>> step_requirements;
-  // Requirements judged by a built-in check (no step names them explicitly).
+  // Requirements judged by a built-in check: those that no step replaces
+  // (see named_step_effect).
   std::vector<std::string> builtin_requirements;
 };
 

@@ -203,6 +203,7 @@ TEST(SecretScanner, FingerprintIsSha256OfRulePathAndSecret) {
   const auto sum = run_command("sha256sum input | cut -c1-64", dir.path());
   ASSERT_EQ(sum.exit_code, 0);
   EXPECT_EQ(result.findings[0].fingerprint + "\n", sum.output);
+  fs::remove(dir / "input");  // a new file holding the secret would be scanned too
   // Moving the secret to another line keeps its fingerprint.
   write_file(dir / "a.txt", "\n\nsee " + s.github + "\n");
   const SecretScanResult moved = scan_secrets(dir.path(), one_thread());
@@ -211,22 +212,36 @@ TEST(SecretScanner, FingerprintIsSha256OfRulePathAndSecret) {
   EXPECT_EQ(moved.findings[0].fingerprint, result.findings[0].fingerprint);
 }
 
-TEST(SecretScanner, UntrackedAndIgnoredFilesAreNotScanned) {
+TEST(SecretScanner, NewFilesGitDoesNotIgnoreAreScannedIgnoredOnesAreNot) {
   TempDir dir;
   const Secrets s;
   write_file(dir / "tracked.txt", "nothing here\n");
   write_file(dir / ".gitignore", "*.log\n");
   commit_all(dir.path());
-  write_file(dir / "untracked.txt", s.github + "\n");
+  // A new file, never added: about to be committed, so its secret counts.
+  write_file(dir / "config.py", "AWS_ACCESS_KEY_ID = \"" + s.aws_id +
+                                    "\"\nAWS_SECRET_ACCESS_KEY = \"" + s.aws_secret + "\"\n");
   write_file(dir / "debug.log", s.stripe + "\n");
-  SecretScanResult result = scan_secrets(dir.path(), one_thread());
-  EXPECT_TRUE(result.findings.empty());
-  EXPECT_EQ(result.files_scanned, 2u);
-  // Once added to the index it counts, committed or not.
-  git(dir.path(), "add untracked.txt");
-  result = scan_secrets(dir.path(), one_thread());
+  // qgate's own state is never the module's code, ignored or not.
+  write_file(dir / ".qgate/runs/r1/lint/step.log", s.github + "\n");
+  const SecretScanResult result = scan_secrets(dir.path(), one_thread());
   EXPECT_EQ(places(result.findings),
-            (std::vector<Place>{{"secret.github-token", "untracked.txt", 1, 1}}));
+            (std::vector<Place>{{"secret.aws-access-key-id", "config.py", 1, 22},
+                                {"secret.aws-secret-access-key", "config.py", 2, 26}}));
+  EXPECT_EQ(result.files_scanned, 3u);
+  EXPECT_EQ(result.untracked_scanned, 1u);
+}
+
+TEST(SecretScanner, NewFileInANewFolderOfASubfolderModuleIsScanned) {
+  TempDir dir;
+  const Secrets s;
+  write_file(dir / "service/app.py", "print('hi')\n");
+  commit_all(dir.path());
+  write_file(dir / "service/settings/config.py", "token = '" + s.github + "'\n");
+  write_file(dir / "other/new.py", "token = '" + s.npm + "'\n");
+  const SecretScanResult result = scan_secrets(dir / "service", one_thread());
+  EXPECT_EQ(places(result.findings),
+            (std::vector<Place>{{"secret.github-token", "settings/config.py", 1, 10}}));
 }
 
 TEST(SecretScanner, ModuleInASubfolderScansOnlyItsOwnFiles) {
@@ -649,6 +664,92 @@ TEST(SecurityScanCli, CleanModulePasses) {
       std::regex_search(result.output, std::regex("security_scan_clean +security +yes +passed")))
       << result.output;
   EXPECT_NE(result.output.find("scanned 2 tracked files"), std::string::npos) << result.output;
+}
+
+// A security gate whose step names security_scan_clean, as a bandit or
+// semgrep step does; `secrets` is the gate's `secrets:` value.
+std::string scanner_step_config(const std::string& secrets) {
+  return std::string(kSecurityConfig) +
+         "gates:\n"
+         "  security:\n"
+         "    secrets: " +
+         secrets +
+         "\n"
+         "    steps:\n"
+         "      - {name: bandit, run: 'true', requirements: [security_scan_clean]}\n";
+}
+
+TEST(SecurityScanCli, AStepNamingSecurityScanCleanAddsToTheBuiltInScan) {
+  TempDir dir;
+  const Secrets s;
+  write_file(dir / "integration-requirements.yaml", scanner_step_config("{enabled: true}"));
+  write_file(dir / "config.py", "AWS_ACCESS_KEY_ID = \"" + s.aws_id +
+                                    "\"\nAWS_SECRET_ACCESS_KEY = \"" + s.aws_secret + "\"\n");
+  commit_all(dir.path());
+  const auto result = run_command(qgate() + " check --ci --report json=report.json", dir.path());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_TRUE(
+      std::regex_search(result.output, std::regex("security_scan_clean +security +yes +failed")))
+      << result.output;
+  const auto json = nlohmann::json::parse(read_file(dir / "report.json"));
+  std::vector<std::string> rules;
+  for (const auto& gate : json.at("gates")) {
+    for (const auto& finding : gate.at("findings")) rules.push_back(finding.at("rule"));
+  }
+  std::sort(rules.begin(), rules.end());
+  EXPECT_EQ(rules,
+            (std::vector<std::string>{"secret.aws-access-key-id", "secret.aws-secret-access-key"}));
+  for (const auto& requirement : json.at("requirements")) {
+    if (requirement.at("name") != "security_scan_clean") continue;
+    const std::string message = requirement.at("message");
+    EXPECT_NE(message.find("2 secrets found"), std::string::npos) << message;
+  }
+}
+
+TEST(SecurityScanCli, OnlyEnabledFalseTurnsTheScanOffAndTheVerdictNamesTheLine) {
+  TempDir dir;
+  const Secrets s;
+  write_file(dir / "integration-requirements.yaml", scanner_step_config("{enabled: false}"));
+  write_file(dir / "config.py", "AWS_SECRET_ACCESS_KEY = \"" + s.aws_secret + "\"\n");
+  commit_all(dir.path());
+  auto result = run_command(qgate() + " check --ci --report json=report.json", dir.path());
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  // Line 6 of the config holds `secrets: {enabled: false}`.
+  const std::string said =
+      "secret scan turned off by integration-requirements.yaml:6 "
+      "(gates.security.secrets.enabled: false)";
+  const auto json = nlohmann::json::parse(read_file(dir / "report.json"));
+  for (const auto& requirement : json.at("requirements")) {
+    if (requirement.at("name") != "security_scan_clean") continue;
+    EXPECT_EQ(requirement.at("message"), "step 'bandit' passed; " + said);
+  }
+  EXPECT_NE(result.output.find("secret scan turned off by integration-requirements.yaml:6"),
+            std::string::npos)
+      << result.output;
+  // The same config without the step: still off, still said.
+  write_file(dir / "integration-requirements.yaml", std::string(kSecurityConfig) +
+                                                        "gates:\n  security:\n    secrets:\n"
+                                                        "      enabled: false\n");
+  result = run_command(qgate() + " check --ci --report json=report.json", dir.path());
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("secret scan turned off by integration-requirements.yaml:7"),
+            std::string::npos)
+      << result.output;
+}
+
+TEST(SecurityScanCli, ANewUncommittedFileWithASecretFailsTheRun) {
+  TempDir dir;
+  const Secrets s;
+  write_file(dir / "integration-requirements.yaml", kSecurityConfig);
+  write_file(dir / ".gitignore", ".qgate/\n");
+  commit_all(dir.path());
+  write_file(dir / "config.py", "AWS_SECRET_ACCESS_KEY = \"" + s.aws_secret + "\"\n");
+  const auto result = run_command(qgate() + " check --ci", dir.path());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("scanned 2 tracked files and 1 untracked file"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("config.py:1"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find(s.aws_secret), std::string::npos);
 }
 
 TEST(SecurityScanCli, UnreadableFileIsAnErrorNamingIt) {

@@ -77,6 +77,29 @@ gates:
   EXPECT_EQ(verdict(verdicts, "api_documentation_updated").message, "2 routes undocumented");
 }
 
+TEST(RunPlan, AStepNamingSecurityScanCleanAddsToTheSecretScan) {
+  TempDir dir;
+  const Config config = config_of(dir, R"(integration_requirements:
+  testing: [ {security_scan_clean: true} ]
+gates:
+  security:
+    steps: [ {name: bandit, run: bandit -r ., requirements: [security_scan_clean]} ]
+)");
+  const RunPlan plan = make_plan(config, {dir / "runs/x", {}, "x"});
+  EXPECT_EQ(plan.builtin_requirements, std::vector<std::string>{"security_scan_clean"});
+  BuiltinOutcomes builtins;
+  builtins["security_scan_clean"] = {Status::failed, "2 secrets found", {}};
+  auto verdicts = judge_requirements(config, plan, {step(Status::passed)}, builtins);
+  EXPECT_EQ(verdict(verdicts, "security_scan_clean").status, Status::failed);
+  EXPECT_EQ(verdict(verdicts, "security_scan_clean").message, "2 secrets found");
+  // Turned off, the scan is named whatever the step decides.
+  builtins["security_scan_clean"] = {Status::skipped, "secret scan turned off by c.yaml:4", {}};
+  verdicts = judge_requirements(config, plan, {step(Status::failed)}, builtins);
+  EXPECT_EQ(verdict(verdicts, "security_scan_clean").status, Status::failed);
+  EXPECT_EQ(verdict(verdicts, "security_scan_clean").message,
+            "step 's' failed; secret scan turned off by c.yaml:4");
+}
+
 TEST(RunPlan, UncheckedRequirementsAreNotConfiguredAndReviewIsSkipped) {
   TempDir dir;
   const Config config = config_of(dir, R"(integration_requirements:
