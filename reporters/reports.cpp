@@ -62,73 +62,7 @@ void sync_folder(const std::filesystem::path& folder) {
   ::close(fd);
 }
 
-void append_code_point(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-constexpr char32_t kReplacement = 0xFFFD;
-
-// Decodes the code point at `text[pos]`, advancing `pos`; an invalid sequence
-// gives U+FFFD and advances by one byte.
-char32_t decode_utf8(std::string_view text, std::size_t& pos) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(pos);
-  if (lead < 0x80) {
-    ++pos;
-    return lead;
-  }
-  std::size_t length = 0;
-  char32_t code = 0;
-  unsigned char low = 0x80;   // the allowed range of the second byte, which
-  unsigned char high = 0xBF;  // excludes overlong forms and surrogates
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    code = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    code = lead & 0x0F;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    code = lead & 0x07;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    ++pos;
-    return kReplacement;
-  }
-  if (pos + length > text.size()) {
-    ++pos;
-    return kReplacement;
-  }
-  for (std::size_t i = 1; i < length; ++i) {
-    const unsigned char next = byte(pos + i);
-    const unsigned char min = i == 1 ? low : 0x80;
-    const unsigned char max = i == 1 ? high : 0xBF;
-    if (next < min || next > max) {
-      ++pos;
-      return kReplacement;
-    }
-    code = (code << 6) | (next & 0x3F);
-  }
-  pos += length;
-  return code;
-}
+constexpr char32_t kReplacement = kReplacementCharacter;
 
 // Returns the length of the terminal escape sequence starting with the ESC at
 // `text[pos]`.
@@ -231,26 +165,6 @@ void write_report_file(ReportFormat format, const RunResult& run,
   if (::rename(temporary.c_str(), path.c_str()) != 0) fail(path, "rename", errno);
   renamed = true;
   sync_folder(folder);
-}
-
-std::string to_valid_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    if (static_cast<unsigned char>(text[pos]) < 0x80) {
-      out += text[pos++];
-      continue;
-    }
-    const std::size_t start = pos;
-    const char32_t code = decode_utf8(text, pos);
-    if (code == kReplacement && pos == start + 1) {
-      append_code_point(out, kReplacement);
-    } else {
-      out.append(text.substr(start, pos - start));
-    }
-  }
-  return out;
 }
 
 std::string to_printable_text(std::string_view text) {

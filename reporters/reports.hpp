@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "runner/result.hpp"
+#include "runner/utf8_text.hpp"  // to_valid_utf8, which the renderers share
 
 namespace qgate {
 
@@ -27,9 +28,6 @@ std::string render_report(ReportFormat format, const RunResult& run);
 void write_report_file(ReportFormat format, const RunResult& run,
                        const std::filesystem::path& path);
 
-// Returns `text` with every invalid UTF-8 sequence replaced by U+FFFD, because
-// JSON, XML and GitHub all reject invalid UTF-8 and step output can be any bytes.
-std::string to_valid_utf8(std::string_view text);
 // Returns `text` as valid UTF-8 without terminal escape sequences (colours,
 // cursor moves) and without the control characters XML 1.0 forbids; carriage
 // returns become newlines so that progress-bar updates stay readable.

@@ -15,6 +15,7 @@
 #include "runner/pg_connection.hpp"
 #include "runner/pg_plugin.hpp"
 #include "runner/process_identity.hpp"
+#include "runner/result_text.hpp"
 #include "runner/run_queue_pg.hpp"
 #include "runner/store.hpp"
 
@@ -144,7 +145,11 @@ class PostgresStore final : public Store, public CheckoutDirectory {
     });
   }
 
-  void begin_run(const RunResult& run) override {
+  // Every text written is made storable first (make_storable): PostgreSQL
+  // refuses invalid UTF-8 and NUL, and one such byte in a step's output or a
+  // report would otherwise lose the run, and every later one of the module.
+  void begin_run(const RunResult& original) override {
+    const RunResult run = storable_copy(original);
     with_retry("cannot begin run " + run.id, [&](pqxx::connection& c) {
       pqxx::work work(c);
       insert_run(work, run, Status::running, "ON CONFLICT (id) DO NOTHING");
@@ -153,7 +158,8 @@ class PostgresStore final : public Store, public CheckoutDirectory {
     });
   }
 
-  void record_gate(const std::string& run_id, const GateResult& gate) override {
+  void record_gate(const std::string& run_id, const GateResult& original) override {
+    const GateResult gate = storable_copy(original);
     with_retry("cannot record gate '" + gate.name + "' of run " + run_id, [&](pqxx::connection& c) {
       pqxx::work work(c);
       write_gate(work, run_id, gate);
@@ -162,7 +168,8 @@ class PostgresStore final : public Store, public CheckoutDirectory {
     });
   }
 
-  void finish_run(const RunResult& run) override {
+  void finish_run(const RunResult& original) override {
+    const RunResult run = storable_copy(original);
     with_retry("cannot finish run " + run.id, [&](pqxx::connection& c) {
       pqxx::work work(c);
       insert_run(work, run, run.status,
@@ -332,8 +339,9 @@ class PostgresStore final : public Store, public CheckoutDirectory {
     });
   }
 
-  std::vector<Checkout> notify_dependents(const RunResult& run,
+  std::vector<Checkout> notify_dependents(const RunResult& original,
                                           const std::vector<std::string>& dependents) override {
+    const RunResult run = storable_copy(original);
     std::string joined;
     for (const auto& dependent : dependents) joined += (joined.empty() ? "" : "\x1f") + dependent;
     return with_retry("cannot notify the modules depending on " + run.module_id, [&](pqxx::

@@ -16,6 +16,7 @@
 #include "runner/git_info.hpp"
 #include "runner/github_run.hpp"
 #include "runner/process_tree.hpp"
+#include "runner/result_text.hpp"
 #include "runner/run_plan.hpp"
 #include "runner/spooling_store.hpp"
 #include "runner/store.hpp"
@@ -34,26 +35,6 @@ std::vector<std::string> current_environment() {
     environment.emplace_back(*entry);
   }
   return environment;
-}
-
-// Masks secrets in every text of `run`, so nothing printed or stored by the
-// reporters and the store can hold one.
-void mask_run(RunResult& run, const SecretMasker& masker) {
-  if (masker.empty()) return;
-  auto m = [&](std::string& text) { text = masker.mask(text); };
-  for (auto& requirement : run.requirements) m(requirement.message);
-  for (auto& gate : run.gates) {
-    m(gate.message);
-    for (auto& step : gate.steps) {
-      m(step.command);
-      m(step.message);
-      m(step.tail);
-    }
-    for (auto& finding : gate.findings) {
-      m(finding.message);
-      m(finding.file);
-    }
-  }
 }
 
 // Returns true if gate `gate` is judged against its baseline: findings in
@@ -93,7 +74,8 @@ class RunRecorder : public SchedulerObserver {
 
   void step_finished(std::size_t index, const StepSpec& step, const StepResult& result) override {
     results_[index] = result;
-    console_.step_finished(index, step, result);
+    clean_texts(results_[index], masker_);
+    console_.step_finished(index, step, results_[index]);
     for (std::size_t g = 0; g < plan_.gates.size(); ++g) {
       if (plan_.gates[g].name == step.gate && --remaining_[g] == 0) record(g);
     }
@@ -143,10 +125,11 @@ class RunRecorder : public SchedulerObserver {
     }
     GateResult gate = judge_gate(planned, results_, builtins_, reports_);
     gate.metrics.insert(gate.metrics.end(), metrics.begin(), metrics.end());
-    RunResult masked;
-    masked.gates.push_back(std::move(gate));
-    mask_run(masked, masker_);
-    run_.gates.push_back(masked.gates.front());
+    // Whatever field a step's or a report's text landed in (a rule id, a
+    // fingerprint, a benchmark's name), it is masked before anything prints,
+    // stores or sends it.
+    clean_texts(gate, masker_);
+    run_.gates.push_back(std::move(gate));
     store_.record_gate(run_.id, run_.gates.back());
   }
 
@@ -370,6 +353,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     if (const int code = resolve_checkout(options, config, *store, run, out, problem); code != 0) {
       return end_unjudged(options, code, {ActionsProblem::unplaced(problem)}, out, err);
     }
+    clean_texts(run, masker);  // paths, refs and names: printed and stored as the rest
     store->begin_run(run);
   } catch (const StoreError& error) {
     return end_unjudged(
@@ -428,11 +412,8 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
       outcome.status = Status::error;
       outcome.message = std::string("check failed: ") + error.what();
     }
-    outcome.message = masker.mask(outcome.message);
-    for (auto& finding : outcome.findings) {
-      finding.requirement = requirement;
-      finding.message = masker.mask(finding.message);
-    }
+    clean_texts(outcome, masker);
+    for (auto& finding : outcome.findings) finding.requirement = requirement;
     console.check_finished(gate_name, requirement, outcome);
     builtins.emplace(requirement, std::move(outcome));
   }
@@ -462,7 +443,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     run.requirements =
         judge_requirements(config, plan, outcome.results, builtins, recorder.reports());
     if (github) github->judge_review(run);
-    mask_run(run, masker);
+    clean_texts(run, masker);
     run.finished_at = utc_now_iso8601();
     run.duration_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "runner/utf8_text.hpp"
+
 namespace qgate {
 namespace {
 
@@ -34,9 +36,11 @@ void SqliteStatement::fail(int code) const {
 }
 
 SqliteStatement& SqliteStatement::bind_text(int index, std::string_view value) {
-  // A null pointer would bind SQL NULL, not the empty string.
-  const char* data = value.data() != nullptr ? value.data() : "";
-  const int rc = sqlite3_bind_text64(statement_, index, data, value.size(), kCopyText, SQLITE_UTF8);
+  // Declared UTF-8, it must be: the same text as PostgreSQL keeps (no NUL,
+  // invalid bytes replaced), which reads back whole.
+  const std::string text = to_storable_text(value);
+  const int rc =
+      sqlite3_bind_text64(statement_, index, text.c_str(), text.size(), kCopyText, SQLITE_UTF8);
   if (rc != SQLITE_OK) fail(rc);
   return *this;
 }

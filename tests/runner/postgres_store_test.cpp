@@ -8,6 +8,7 @@
 #include <regex>
 #include <tuple>
 
+#include "runner/result_text.hpp"
 #include "runner/store.hpp"
 #include "tests/test_support.hpp"
 
@@ -123,6 +124,71 @@ TEST_P(StoreContract, RoundTripsEveryFieldOfARun) {
   ASSERT_EQ(loaded->requirements.size(), 2u);
   EXPECT_FALSE(loaded->requirements[1].required);
   EXPECT_EQ(loaded->requirements[0].message, "README.md is a stub");
+}
+
+// Bytes PostgreSQL's UTF8 encoding refuses: Latin-1, a lone continuation
+// byte, an overlong '/', a UTF-16 surrogate, a cut sequence, and NUL.
+constexpr char kHostile[] = "caf\xe9 \x80 \xc0\xaf \xed\xa0\x80 \0 end\xe2\x9c";
+const std::string kHostileBytes(kHostile, sizeof kHostile - 1);
+
+// Every text of the run and its gates holds kHostileBytes, but for the ids,
+// times and names qgate gives itself (columns of a fixed width in the
+// checkout system's layout).
+RunResult hostile_run(const std::string& id) {
+  const RunResult plain = sample_run(id);
+  RunResult run = plain;
+  run.gates.push_back(sample_gate("documentation", Status::failed));
+  run.requirements.push_back({"module_readme_complete", "documentation", "documentation", true,
+                              Status::failed, "README.md is a stub"});
+  auto spoil = [](std::string& text) { text += kHostileBytes; };
+  for_each_text(run, spoil);
+  run.id = id;
+  run.module_id = plain.module_id;
+  run.trigger = plain.trigger;
+  run.commit_sha = plain.commit_sha;
+  run.checkout_id = plain.checkout_id;
+  run.started_at = plain.started_at;
+  for (auto& requirement : run.requirements) {
+    requirement.name = "module_readme_complete";
+    requirement.category = "documentation";
+    requirement.gate = "documentation";
+  }
+  for (auto& gate : run.gates) {
+    for (auto& finding : gate.findings) finding.requirement = "module_readme_complete";
+  }
+  run.finished_at = "2026-11-22T01:00:02.500Z";
+  run.status = Status::failed;
+  run.exit_code = 1;
+  return run;
+}
+
+TEST_P(StoreContract, TextThatIsNotUtf8InAnyFieldIsStoredRepairedNeverRefused) {
+  TempDir dir;
+  auto store = GetParam().open(dir);
+  const RunResult run = hostile_run("6f1c2a3b-0000-4000-8000-000000000061");
+  ASSERT_NO_THROW(store->begin_run(run));
+  ASSERT_NO_THROW(store->record_gate(run.id, run.gates[0]));
+  ASSERT_NO_THROW(store->finish_run(run));
+  auto loaded = store->load_run(run.id);
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->status, Status::failed);
+  ASSERT_EQ(loaded->gates.size(), 1u);
+  ASSERT_EQ(loaded->gates[0].findings.size(), 2u);
+  ASSERT_EQ(loaded->requirements.size(), 1u);
+  const std::string repaired =
+      "caf\uFFFD \uFFFD \uFFFD\uFFFD \uFFFD\uFFFD\uFFFD \uFFFD end\uFFFD\uFFFD";
+  EXPECT_EQ(loaded->gates[0].steps[0].tail,
+            sample_gate("x", Status::failed).steps[0].tail + repaired);
+  EXPECT_EQ(loaded->gates[0].findings[0].rule, "readme.section" + repaired);
+  EXPECT_EQ(loaded->requirements[0].message, "README.md is a stub" + repaired);
+  EXPECT_EQ(loaded->module_path, "/src/api-core" + repaired);
+  int texts = 0;
+  auto check = [&](std::string& text) {
+    EXPECT_EQ(to_storable_text(text), text) << text;
+    ++texts;
+  };
+  for_each_text(*loaded, check);
+  EXPECT_GT(texts, 30);
 }
 
 TEST_P(StoreContract, RecordingAGateAgainReplacesIt) {
@@ -256,6 +322,60 @@ void write_module(const TempDir& dir) {
              "  coordination: [ {dependent_modules_notified: true} ]\n"
              "module: {key: api-core, registry: ../modules.yaml}\n"
              "gates:\n  test-coverage:\n    steps: [ {name: unit, run: 'true'} ]\n");
+}
+
+// A module whose step prints a Latin-1 byte and whose JUnit report (pytest's,
+// from tests/fixtures) names a failing test with one.
+void write_latin1_module(const fs::path& dir) {
+  fs::create_directories(dir);
+  fs::copy_file(testing::source_dir() / "tests/fixtures/junit/pytest.xml", dir / "pytest.xml");
+  write_file(dir / "unit.sh",
+             "printf 'caf\\351\\n'\n"
+             "sed 's/test_describe_square_fails_on_purpose/caf\\xe9/' pytest.xml > junit.xml\n");
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements:\n  testing: [ {unit_tests_passing: true} ]\n"
+             "module: {id: latin-001, name: Latin}\n"
+             "gates:\n  test-coverage:\n    steps: [ {name: unit, run: 'sh unit.sh'} ]\n"
+             "    reports: [junit.xml]\n");
+}
+
+TEST(PostgresStore, BytesThatAreNotUtf8InAStepOrATestNameNeverLoseTheRun) {
+  const std::string url = testing::fresh_database_url();
+  TempDir dir;
+  write_latin1_module(dir / "m");
+  for (int run = 0; run < 2; ++run) {
+    const auto result =
+        run_command(qgate() + " check --ci --database-url '" + url + "'", dir / "m");
+    // The failing test fails the run: it is judged and recorded, not lost.
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_EQ(result.output.find("invalid byte sequence"), std::string::npos) << result.output;
+  }
+  EXPECT_FALSE(fs::exists(dir / "m/.qgate/spool")) << "nothing is left to replay";
+  EXPECT_EQ(psql(url, "SELECT string_agg(status, ' ') FROM qgate_runs"), "failed failed");
+  const std::string replaced = "'%caf' || U&'\\FFFD' || '%'";
+  EXPECT_EQ(psql(url, "SELECT count(*) FROM qgate_step_results WHERE tail LIKE " + replaced), "2");
+  EXPECT_EQ(psql(url, "SELECT count(*) FROM qgate_findings WHERE message LIKE " + replaced +
+                          " OR rule LIKE " + replaced),
+            "2");
+}
+
+TEST(SqliteStore, BytesThatAreNotUtf8InAStepOrATestNameAreStoredRepaired) {
+  TempDir dir;
+  write_latin1_module(dir / "m");
+  const auto result = run_command(qgate() + " check --ci", dir / "m");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  auto store = open_sqlite_store(dir / "m/.qgate/qgate.db");
+  const auto runs = store->list_runs({});
+  ASSERT_EQ(runs.size(), 1u);
+  const auto run = store->load_run(runs[0].id);
+  ASSERT_TRUE(run.has_value());
+  ASSERT_EQ(run->gates.size(), 1u);
+  EXPECT_NE(run->gates[0].steps.at(0).tail.find("caf\uFFFD"), std::string::npos);
+  bool named = false;
+  for (const auto& finding : run->gates[0].findings) {
+    if ((finding.message + finding.rule).find("caf\uFFFD") != std::string::npos) named = true;
+  }
+  EXPECT_TRUE(named);
 }
 
 TEST(PostgresStore, WorksOnADatabaseTheCheckoutSystemCreated) {

@@ -1,0 +1,26 @@
+#pragma once
+// UTF-8 repair for text that comes from outside (step output, report files,
+// paths): JSON, XML, GitHub and PostgreSQL all reject invalid UTF-8.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace qgate {
+
+// The character written in place of a byte that is not UTF-8.
+inline constexpr char32_t kReplacementCharacter = 0xFFFD;
+
+// Decodes the code point at `text[pos]`, advancing `pos`; an invalid sequence
+// gives kReplacementCharacter and advances by one byte.
+char32_t decode_utf8(std::string_view text, std::size_t& pos);
+// Appends the UTF-8 encoding of `code` to `out`.
+void append_code_point(std::string& out, char32_t code);
+
+// Returns `text` with every invalid UTF-8 sequence replaced by U+FFFD, because
+// JSON, XML and GitHub all reject invalid UTF-8 and step output can be any bytes.
+std::string to_valid_utf8(std::string_view text);
+// Returns `text` as to_valid_utf8 does, with NUL bytes replaced by U+FFFD too:
+// PostgreSQL's text holds no NUL, and both stores must keep the same text.
+std::string to_storable_text(std::string_view text);
+
+}  // namespace qgate
