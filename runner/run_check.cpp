@@ -348,6 +348,10 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     if (const int replayed = store->replay_pending(); replayed > 0) {
       out << "qgate: recorded " << replayed << " earlier run(s) kept while the database was away\n";
     }
+    for (const auto& aside : store->refused_earlier()) {
+      err << "qgate: " << store->last_problem() << "\nqgate: the store refused the results kept in "
+          << aside.string() << "; they are set aside there (a qgate bug: please report it)\n";
+    }
     store->reap_interrupted();
     std::string problem;
     if (const int code = resolve_checkout(options, config, *store, run, out, problem); code != 0) {
@@ -466,12 +470,21 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   std::string failure;  // why qgate exits 3 although the gates passed
   // Why qgate exits 3 after a verdict, for the Actions step.
   std::vector<ActionsProblem> problems;
-  const auto spool = store->pending(run.id);
+  // Results the store refused for what they hold (a qgate bug) are kept in a
+  // file as those of a store that was away are, and said so.
+  const auto refused = store->refused(run.id);
+  const auto spool = refused ? refused : store->pending(run.id);
+  const std::string kept =
+      !spool    ? std::string()
+      : refused ? "the store refused results of this run for what they hold, which is a qgate "
+                  "bug (please report it); they are kept in " +
+                      spool->string()
+                : "the results of this run are kept in " + spool->string();
   if (spool) {
     exit_code = kExitInternal;
-    problems.push_back(
-        ActionsProblem::unplaced(store->last_problem() + "; the results of this run are kept in " +
-                                 spool->string() + " until a qgate run reaches the database"));
+    problems.push_back(ActionsProblem::unplaced(
+        store->last_problem() + "; " + kept +
+        (refused ? std::string() : " until a qgate run reaches the database")));
   } else {
     for (const auto& [format, path] : options.reports) {
       try {
@@ -509,9 +522,9 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   }
   if (spool) {
     console.summary(run, "the results are not recorded yet: they are kept in " + spool->string());
-    err << "qgate: " << store->last_problem() << "\nqgate: the results of this run are kept in "
-        << spool->string() << " and will be recorded by the next qgate run that reaches the "
-        << "database\n";
+    err << "qgate: " << store->last_problem() << "\nqgate: " << kept
+        << (refused ? "" : " and will be recorded by the next qgate run that reaches the database")
+        << "\n";
     return kExitInternal;
   }
   console.summary(run, failure);

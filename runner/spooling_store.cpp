@@ -68,6 +68,15 @@ fs::path SpoolingStore::spool_file(const std::string& run_id) const {
   return spool_dir_ / (run_id + ".jsonl");
 }
 
+fs::path SpoolingStore::refused_file(const std::string& run_id) const {
+  return spool_dir_ / (run_id + ".jsonl.refused");
+}
+
+std::optional<fs::path> SpoolingStore::refused(const std::string& run_id) const {
+  if (refused_run_ != run_id) return std::nullopt;
+  return refused_file(run_id);
+}
+
 std::optional<fs::path> SpoolingStore::pending(const std::string& run_id) const {
   std::error_code ec;
   const fs::path file = spool_file(run_id);
@@ -90,11 +99,12 @@ void SpoolingStore::append(const fs::path& spool, const std::string& line) {
     throw StoreError("cannot keep results in " + spool.string() + ": " + std::strerror(errno));
 }
 
-bool SpoolingStore::flush(const fs::path& spool) {
+SpoolingStore::Flush SpoolingStore::flush(const fs::path& spool) {
   Store* real = store();
-  if (real == nullptr) return false;
+  if (real == nullptr) return Flush::away;
   std::ifstream in(spool);
   std::string line;
+  std::error_code ec;
   try {
     while (std::getline(in, line)) {
       // A line cut short by a crash while it was appended was never acknowledged.
@@ -102,30 +112,50 @@ bool SpoolingStore::flush(const fs::path& spool) {
       replay_line(*real, line);
     }
   } catch (const StoreError& error) {
-    if (!error.unavailable()) throw;
+    if (error.unavailable()) {
+      last_problem_ = error.what();
+      store_.reset();
+      return Flush::away;
+    }
+    // Replayed again it would be refused again, and stop every later run:
+    // it is kept aside instead, for a qgate that stores it.
     last_problem_ = error.what();
-    store_.reset();
-    return false;
+    fs::path aside = spool;
+    aside += ".refused";
+    fs::rename(spool, aside, ec);
+    refused_earlier_.push_back(aside);
+    return Flush::refused;
   }
-  std::error_code ec;
   fs::remove(spool, ec);
-  return true;
+  return Flush::replayed;
 }
 
 void SpoolingStore::write(const std::string& run_id, const std::string& line,
                           const std::function<void(Store&)>& write, bool last_of_run) {
   const fs::path spool = spool_file(run_id);
   std::error_code ec;
+  if (refused_run_ == run_id) {
+    append(refused_file(run_id), line);
+    return;
+  }
   if (away_ && !last_of_run) {
     append(spool, line);
     return;
   }
   // Order matters (a gate needs its run): while anything of this run is
   // spooled, new writes queue behind it.
-  if (fs::exists(spool, ec) && !flush(spool)) {
-    away_ = true;
-    append(spool, line);
-    return;
+  if (fs::exists(spool, ec)) {
+    const Flush flushed = flush(spool);
+    if (flushed == Flush::refused) {
+      refused_run_ = run_id;
+      append(refused_file(run_id), line);
+      return;
+    }
+    if (flushed == Flush::away) {
+      away_ = true;
+      append(spool, line);
+      return;
+    }
   }
   Store* real = store();
   if (real != nullptr) {
@@ -133,8 +163,13 @@ void SpoolingStore::write(const std::string& run_id, const std::string& line,
       write(*real);
       return;
     } catch (const StoreError& error) {
-      if (!error.unavailable()) throw;
       last_problem_ = error.what();
+      if (!error.unavailable()) {
+        // Refused for what it holds: a bug of qgate's, but never a lost run.
+        refused_run_ = run_id;
+        append(refused_file(run_id), line);
+        return;
+      }
       store_.reset();
     }
   }
@@ -152,8 +187,9 @@ int SpoolingStore::replay_pending() {
   std::sort(files.begin(), files.end());
   int replayed = 0;
   for (const auto& file : files) {
-    if (!flush(file)) break;
-    ++replayed;
+    const Flush flushed = flush(file);
+    if (flushed == Flush::away) break;
+    if (flushed == Flush::replayed) ++replayed;
   }
   return replayed;
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runner/store.hpp"
 
@@ -26,7 +27,14 @@ class SpoolingStore final : public Store {
   // Returns the spool file of run `run_id` if some of its results are not
   // yet in the store.
   std::optional<std::filesystem::path> pending(const std::string& run_id) const;
-  // Returns why the store could not be reached, the last time it could not.
+  // Returns the file that keeps the results of run `run_id` which the store
+  // refused (not for being away: for what they hold), if it refused any.
+  std::optional<std::filesystem::path> refused(const std::string& run_id) const;
+  // Returns the spool files of earlier runs that the store refused on replay,
+  // set aside (renamed *.refused) so that they stop every later run no more.
+  const std::vector<std::filesystem::path>& refused_earlier() const { return refused_earlier_; }
+  // Returns why the store could not be reached, or refused a write, the last
+  // time it did.
   const std::string& last_problem() const { return last_problem_; }
 
   int reap_interrupted() override;
@@ -49,9 +57,12 @@ class SpoolingStore final : public Store {
   // spools `line` if the store cannot be reached.
   void write(const std::string& run_id, const std::string& line,
              const std::function<void(Store&)>& write, bool last_of_run);
-  bool flush(const std::filesystem::path& spool);  // true when replayed and removed
+  enum class Flush { replayed, away, refused };
+  // Replays `spool` and removes it; a spool the store refuses is set aside.
+  Flush flush(const std::filesystem::path& spool);
   void append(const std::filesystem::path& spool, const std::string& line);
   std::filesystem::path spool_file(const std::string& run_id) const;
+  std::filesystem::path refused_file(const std::string& run_id) const;
 
   std::function<std::unique_ptr<Store>()> open_;
   std::filesystem::path spool_dir_;
@@ -62,6 +73,10 @@ class SpoolingStore final : public Store {
   // straight to the spool instead of waiting out the retries each time; the
   // run's last write (finish) tries again.
   bool away_ = false;
+  // Once the store refused a write of a run, the rest of the run is kept
+  // beside it: a later write alone could not stand (a gate needs its run).
+  std::string refused_run_;
+  std::vector<std::filesystem::path> refused_earlier_;
 };
 
 }  // namespace qgate
