@@ -238,7 +238,7 @@ void ConsoleReporter::print_findings(const RunResult& run) {
     for (const Finding* finding : top_findings(gate.findings, kShown)) {
       const std::string where = location_of(*finding);
       out_ << "    "
-           << paint(pad(std::string(to_string(finding->severity)), 8),
+           << paint(pad(std::string(to_string(finding->severity)), 9),
                     finding->severity >= Severity::high ? kRed : kDim)
            << (where.empty() ? "" : where + "  ")
            << (finding->rule.empty() ? "" : "[" + finding->rule + "] ") << finding->message

@@ -92,11 +92,17 @@ TEST(Findings, ConsoleSummaryListsCountsAndTheMostSevereWithPlaces) {
   console.summary(run_with_findings());
   const std::string text = out.str();
   EXPECT_NE(text.find("FINDINGS\n  lint: 8 (1 high, 1 medium, 6 low; 1 new, 7 existing)\n"
-                      "    high    src/new.sh:3:2  [SC2068] SC2068 at src/new.sh:3 (new)\n"
-                      "    medium  src/old.sh:40:2  [SC2086]"),
+                      "    high     src/new.sh:3:2  [SC2068] SC2068 at src/new.sh:3 (new)\n"
+                      "    medium   src/old.sh:40:2  [SC2086]"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("    ... and 3 more (qgate show 01234567)"), std::string::npos) << text;
+  // The longest severity word still has a space after it.
+  RunResult critical = run_with_findings();
+  critical.gates.front().findings.front().severity = Severity::critical;
+  std::ostringstream critical_out;
+  ConsoleReporter(critical_out, ConsoleMode::plain, Color::off).summary(critical);
+  EXPECT_NE(critical_out.str().find("    critical src/"), std::string::npos) << critical_out.str();
   // The oldest low findings are the ones left out.
   EXPECT_EQ(text.find("src/old.sh:15"), std::string::npos) << text;
 }
