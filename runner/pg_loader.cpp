@@ -100,6 +100,14 @@ class PluginStore final : public Store, public CheckoutDirectory {
     check(error);
     return out;
   }
+  std::vector<GateBaseline> gate_baselines(const std::string& module_id, const std::string& gate,
+                                           int count) override {
+    std::vector<GateBaseline> out;
+    PgError error;
+    api().gate_baselines(store_, module_id, gate, count, out, error);
+    check(error);
+    return out;
+  }
   void heartbeat(const std::string& run_id) override { api().heartbeat(store_, run_id); }
   CheckoutDirectory* checkouts() override { return this; }
   std::string describe() const override {

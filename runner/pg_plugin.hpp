@@ -69,10 +69,12 @@ struct PgApi {
                     PgError& error);
   void (*queue_append_log)(void* queue, const QueueItem& item, int seq, const std::string& chunk,
                            PgError& error);
+  void (*gate_baselines)(void* store, const std::string& module_id, const std::string& gate,
+                         int count, std::vector<GateBaseline>& out, PgError& error);
 };
 
 // The version of PgApi above; the loader refuses a plugin of another one.
-inline constexpr int kPgApiVersion = 5;  // 5: queue_append_log, QueueItem::log_seq
+inline constexpr int kPgApiVersion = 6;  // 6: gate_baselines
 
 // Returns the plugin's functions, loading qgate_pg.so on first use; throws
 // StoreError if it cannot be loaded.

@@ -309,6 +309,28 @@ class PostgresStore final : public Store, public CheckoutDirectory {
     return baseline_of(load_run(run_id), gate);
   }
 
+  std::vector<GateBaseline> gate_baselines(const std::string& module_id, const std::string& gate,
+                                           int count) override {
+    const std::vector<std::string> run_ids =
+        with_retry("cannot read the baseline runs of gate " + gate, [&](pqxx::connection& c) {
+          pqxx::read_transaction work(c);
+          std::vector<std::string> ids;
+          for (const auto& row : work.exec_params(
+                   "SELECT r.id::text FROM qgate_runs r JOIN qgate_gate_results g ON g.run_id = "
+                   "r.id WHERE r.module_id = $1 AND g.name = $2 AND g.status = 'passed' "
+                   "AND r.status <> 'running' ORDER BY r.started_at DESC, r.id DESC LIMIT $3",
+                   module_id, gate, std::max(0, count))) {
+            ids.push_back(row[0].as<std::string>());
+          }
+          return ids;
+        });
+    std::vector<GateBaseline> out;
+    for (const auto& id : run_ids) {
+      if (auto baseline = baseline_of(load_run(id), gate)) out.push_back(std::move(*baseline));
+    }
+    return out;
+  }
+
   void heartbeat(const std::string& run_id) override {
     // One try: a database that is away now is met, retried and reported by
     // the next write of the run.
@@ -659,6 +681,10 @@ const PgApi kApi = {
     queue_list,
     queue_get,
     queue_append_log,
+    [](void* store, const std::string& module_id, const std::string& gate, int count,
+       std::vector<GateBaseline>& out, PgError& error) {
+      guarded(error, [&] { out = as_store(store).gate_baselines(module_id, gate, count); });
+    },
 };
 
 }  // namespace

@@ -233,6 +233,13 @@ std::optional<GateBaseline> SpoolingStore::gate_baseline(const std::string& modu
   return real->gate_baseline(module_id, gate);
 }
 
+std::vector<GateBaseline> SpoolingStore::gate_baselines(const std::string& module_id,
+                                                        const std::string& gate, int count) {
+  Store* real = store();
+  if (real == nullptr) throw StoreError(last_problem_, StoreFailure::unavailable);
+  return real->gate_baselines(module_id, gate, count);
+}
+
 std::vector<std::string> SpoolingStore::notify_dependent_modules(
     const RunResult& run, const std::vector<std::string>& dependents) {
   Store* real = store();

@@ -45,6 +45,8 @@ class SpoolingStore final : public Store {
   std::optional<RunResult> load_run(const std::string& id) override;
   std::optional<GateBaseline> gate_baseline(const std::string& module_id,
                                             const std::string& gate) override;
+  std::vector<GateBaseline> gate_baselines(const std::string& module_id, const std::string& gate,
+                                           int count) override;
   std::vector<std::string> notify_dependent_modules(
       const RunResult& run, const std::vector<std::string>& dependents) override;
   void heartbeat(const std::string& run_id) override;

@@ -201,6 +201,8 @@ class SqliteStore final : public Store {
   std::optional<RunResult> load_run(const std::string& id) override;
   std::optional<GateBaseline> gate_baseline(const std::string& module_id,
                                             const std::string& gate) override;
+  std::vector<GateBaseline> gate_baselines(const std::string& module_id, const std::string& gate,
+                                           int count) override;
   std::vector<std::string> notify_dependent_modules(
       const RunResult& run, const std::vector<std::string>& dependents) override;
   std::string describe() const override { return db_path_; }
@@ -483,6 +485,29 @@ std::optional<GateBaseline> SqliteStore::gate_baseline(const std::string& module
   }
   if (run_id.empty()) return std::nullopt;
   return baseline_of(load_run(run_id), gate);
+}
+
+std::vector<GateBaseline> SqliteStore::gate_baselines(const std::string& module_id,
+                                                      const std::string& gate, int count) {
+  std::vector<std::string> run_ids;
+  {
+    std::lock_guard lock(mutex_);
+    run_ids = guarded("cannot read the baseline runs of gate " + gate, [&] {
+      auto rows = db_.prepare(
+          "SELECT r.id FROM runs r JOIN gate_results g ON g.run_id = r.id "
+          "WHERE r.module_id = ?1 AND g.name = ?2 AND g.status = 'passed' "
+          "AND r.status <> 'running' ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?3");
+      rows.bind_text(1, module_id).bind_text(2, gate).bind_int(3, std::max(0, count));
+      std::vector<std::string> ids;
+      while (rows.step()) ids.push_back(rows.column_text(0));
+      return ids;
+    });
+  }
+  std::vector<GateBaseline> out;
+  for (const auto& id : run_ids) {
+    if (auto baseline = baseline_of(load_run(id), gate)) out.push_back(std::move(*baseline));
+  }
+  return out;
 }
 
 std::vector<std::string> SqliteStore::notify_dependent_modules(

@@ -97,6 +97,17 @@ class Store {
   // A run still running (this one, or another process's) is never the baseline.
   virtual std::optional<GateBaseline> gate_baseline(const std::string& module_id,
                                                     const std::string& gate) = 0;
+  // Returns gate `gate` of the `count` latest finished runs of module
+  // `module_id` in which that gate passed, newest first: the distribution
+  // benchmark regressions are judged against. Stores that keep no history
+  // answer with gate_baseline() alone.
+  virtual std::vector<GateBaseline> gate_baselines(const std::string& module_id,
+                                                   const std::string& gate, int count) {
+    std::vector<GateBaseline> out;
+    if (count <= 0) return out;
+    if (auto latest = gate_baseline(module_id, gate)) out.push_back(std::move(*latest));
+    return out;
+  }
   // Records, for passing run `run`, a completion notice to each module in
   // `dependents` (stores without checkout tables; the others notify
   // checkouts through checkouts()). Returns the modules noticed now: a second

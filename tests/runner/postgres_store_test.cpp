@@ -275,6 +275,51 @@ TEST_P(StoreContract, GateBaselineIsTheLatestFinishedRunWhereTheGatePassed) {
   EXPECT_FALSE(store->gate_baseline("nobody", "lint").has_value());
   EXPECT_EQ(store->gate_baseline("fe-001", "lint")->findings.size(), 5u);
 }
+TEST_P(StoreContract, GateBaselinesAreTheLatestRunsWhereTheGatePassedNewestFirst) {
+  TempDir dir;
+  auto store = GetParam().open(dir);
+  EXPECT_TRUE(store->gate_baselines("api-001", "performance", 5).empty());
+  // Minutes 0 to 5: performance passed, passed, failed, passed (another
+  // module), passed, passed; then one still running.
+  const std::vector<std::pair<std::string, Status>> runs = {
+      {"api-001", Status::passed}, {"api-001", Status::passed}, {"api-001", Status::failed},
+      {"fe-001", Status::passed},  {"api-001", Status::passed}, {"api-001", Status::passed},
+  };
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    RunResult run =
+        sample_run("6f1c2a3b-0000-4000-8000-00000000004" + std::to_string(i), runs[i].first);
+    run.started_at = "2026-11-22T01:0" + std::to_string(i) + ":00.000Z";
+    store->begin_run(run);
+    run.gates.push_back(sample_gate("performance", runs[i].second, 0));
+    run.gates.back().metrics = {{"benchmark.parse.cpu_ns", 100.0 + static_cast<double>(i), "ns"}};
+    run.status = runs[i].second;
+    run.exit_code = runs[i].second == Status::passed ? 0 : 1;
+    run.finished_at = run.started_at;
+    store->finish_run(run);
+  }
+  RunResult running = sample_run("6f1c2a3b-0000-4000-8000-000000000049");
+  running.started_at = "2026-11-22T01:09:00.000Z";
+  store->begin_run(running);
+  store->record_gate(running.id, sample_gate("performance", Status::passed, 0));
+
+  const auto three = store->gate_baselines("api-001", "performance", 3);
+  ASSERT_EQ(three.size(), 3u);
+  EXPECT_EQ(three[0].run_id, "6f1c2a3b-0000-4000-8000-000000000045");
+  EXPECT_EQ(three[1].run_id, "6f1c2a3b-0000-4000-8000-000000000044");
+  EXPECT_EQ(three[2].run_id, "6f1c2a3b-0000-4000-8000-000000000041");
+  ASSERT_EQ(three[2].metrics.size(), 1u);
+  EXPECT_DOUBLE_EQ(three[2].metrics[0].value, 101.0);
+  const auto all = store->gate_baselines("api-001", "performance", 10);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[3].run_id, "6f1c2a3b-0000-4000-8000-000000000040");
+  EXPECT_EQ(store->gate_baselines("api-001", "performance", 1).size(), 1u);
+  EXPECT_TRUE(store->gate_baselines("api-001", "performance", 0).empty());
+  EXPECT_EQ(store->gate_baselines("fe-001", "performance", 5).size(), 1u);
+  EXPECT_TRUE(store->gate_baselines("api-001", "lint", 5).empty());
+  // The single baseline is the first of them.
+  EXPECT_EQ(store->gate_baseline("api-001", "performance")->run_id, three[0].run_id);
+}
+
 TEST_P(StoreContract, MarksTheRunOfADeadProcessInterrupted) {
   TempDir dir;
   auto store = GetParam().open(dir);
