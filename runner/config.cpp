@@ -361,7 +361,8 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
            it != doc.value_marks.end() && it->first.starts_with(section_pointer + "/"); ++it) {
         gate.option_lines[it->first.substr(section_pointer.size())] = it->second.line;
       }
-      gate.exclusive = section.value("exclusive", false);
+      // Benchmarks measure time: a step beside them would be their noise.
+      gate.exclusive = section.value("exclusive", name == "performance");
       const auto timeout =
           duration_or(section.value("timeout", nlohmann::json()), config.default_timeout);
       if (section.contains("steps")) {

@@ -66,7 +66,7 @@ struct ReportConfig {
 // How one gate runs.
 struct GateConfig {
   std::string name;
-  bool exclusive = false;
+  bool exclusive = false;  // its steps run alone (default for the performance gate)
   std::vector<StepConfig> steps;
   std::vector<ReportConfig> reports;
   nlohmann::json options = nlohmann::json::object();  // the whole `gates.<name>` section

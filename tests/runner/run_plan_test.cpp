@@ -58,6 +58,31 @@ gates:
   EXPECT_EQ(exit_code_for(verdicts), 1);
 }
 
+TEST(RunPlan, BenchmarkStepsRunAloneUnlessTheConfigSaysOtherwise) {
+  TempDir dir;
+  const std::string checklist =
+      "integration_requirements:\n"
+      "  testing: [ {unit_tests_passing: true}, {performance_benchmarks_met: true} ]\n";
+  const Config config = config_of(dir, checklist + R"(gates:
+  test-coverage:
+    steps: [ {name: unit, run: "true"} ]
+  performance:
+    steps: [ {name: bench, run: "true"}, {name: load, run: "true"} ]
+)");
+  const RunPlan plan = make_plan(config, {dir.path() / "run", {}, "run-1"});
+  ASSERT_EQ(plan.steps.size(), 3u);
+  EXPECT_FALSE(plan.steps[0].exclusive) << plan.steps[0].name;
+  EXPECT_TRUE(plan.steps[1].exclusive) << plan.steps[1].name;
+  EXPECT_TRUE(plan.steps[2].exclusive) << plan.steps[2].name;
+
+  const Config shared = config_of(dir, checklist + R"(gates:
+  performance:
+    exclusive: false
+    steps: [ {name: bench, run: "true"} ]
+)");
+  EXPECT_FALSE(make_plan(shared, {dir.path() / "run", {}, "run-2"}).steps.at(0).exclusive);
+}
+
 TEST(RunPlan, ExplicitStepReplacesTheBuiltInCheck) {
   TempDir dir;
   const Config config = config_of(dir, R"(integration_requirements:
