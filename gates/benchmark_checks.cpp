@@ -2,10 +2,14 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <set>
+
+#include <boost/math/distributions/students_t.hpp>
 
 #include "gates/finding_fingerprints.hpp"
 
@@ -66,6 +70,15 @@ std::string names_of(const std::vector<NamedBenchmarkReport>& reports) {
   return names.empty() ? "none" : names;
 }
 
+// The figure that holds the spread of `metric`'s samples within a run, or
+// "" if it has none: times of repetitions and runs do, a tool's percentiles
+// and counters do not.
+std::string spread_key(const std::string& metric) {
+  if (metric == "mean_ns" || metric == "median_ns") return "stddev_ns";
+  if (metric == "cpu_ns") return "cpu_stddev_ns";
+  return "";
+}
+
 std::string known_metrics(const BenchmarkResult& result) {
   std::string names = "mean_ns, median_ns, stddev_ns, min_ns, max_ns, samples";
   for (const auto& [name, value] : result.metrics) names += ", " + name;
@@ -86,12 +99,13 @@ std::optional<double> benchmark_figure(const BenchmarkResult& result, const std:
   return std::nullopt;
 }
 
-std::string regression_metric(const json& options) {
+std::string regression_metric(const json& options, const BenchmarkResult& result) {
   const auto regression = options.find("regression");
-  if (regression == options.end() || !regression->is_object()) return "mean_ns";
-  const auto metric = regression->find("metric");
-  return metric != regression->end() && metric->is_string() ? metric->get<std::string>()
-                                                            : "mean_ns";
+  if (regression != options.end() && regression->is_object()) {
+    const auto metric = regression->find("metric");
+    if (metric != regression->end() && metric->is_string()) return metric->get<std::string>();
+  }
+  return result.metrics.count("cpu_ns") != 0 ? "cpu_ns" : "mean_ns";
 }
 
 void record_benchmark_metrics(const BenchmarkResult& result, const std::string& metric,
@@ -104,6 +118,11 @@ void record_benchmark_metrics(const BenchmarkResult& result, const std::string& 
     if (const auto value = benchmark_figure(result, metric)) {
       out.metric(prefix + metric, *value, is_time(metric) ? "ns" : "");
     }
+  }
+  const std::string spread = spread_key(metric);
+  if (!spread.empty() && spread != "stddev_ns") {
+    if (const auto value = benchmark_figure(result, spread))
+      out.metric(prefix + spread, *value, "ns");
   }
 }
 
@@ -186,138 +205,316 @@ void judge_thresholds(const json& options, const std::vector<NamedBenchmarkRepor
   failed > 0 ? out.fail(text) : out.pass(text);
 }
 
-double t_quantile_975(double df) {
-  static constexpr double kByDf[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
-                                     2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
-                                     2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-                                     2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-  if (!(df >= 1)) return kByDf[0];
-  if (df < 31) return kByDf[static_cast<int>(df) - 1];
-  if (df < 40) return 2.042;
-  if (df < 60) return 2.021;
-  if (df < 120) return 2.000;
-  return 1.980;  // 1.960 at infinity; the larger value errs on the side of "noise"
+double t_quantile(double p, double df) {
+  const boost::math::students_t distribution(std::max(1.0, df));
+  return boost::math::quantile(distribution, p);
+}
+
+namespace {
+
+// One run's figure of a benchmark with the spread of its samples.
+struct Measure {
+  double value = 0;
+  double stddev = 0;  // of one sample; 0 when unknown
+  double samples = 1;
+  std::string run_id;  // of a baseline run
+};
+
+std::optional<double> recorded(const std::map<std::string, double>& figures,
+                               const std::string& key) {
+  const auto it = figures.find(key);
+  return it == figures.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
+// The parameters of `regression`, with their defaults.
+struct RegressionRules {
+  double tolerance = 10;
+  double significance = 0.001;
+  double min_samples = 10;
+  // Runs needed to measure the spread of a figure that has none within a run.
+  static constexpr std::size_t kMinRunsWithoutSpread = 3;
+};
+
+// The comparison of this run with the baseline runs: the baseline's figure,
+// the t statistic of the change and its degrees of freedom.
+struct TestOutcome {
+  double then = 0;
+  double change = 0;  // positive: worse
+  double t = 0;
+  double df = 1;
+};
+
+// Tests whether `now` (a run's figure, with the spread and count of its
+// samples; no spread for a figure that has none) is worse than the baseline
+// `runs` by `worse(then)`. Runs of one program differ from each other by more
+// than their samples' spread says (the machine's load, its caches, the
+// binary's layout), so the change is weighed against a random-effects model:
+// a run's figure varies by the between-run variance tau^2 (estimated from
+// how much the baseline runs' figures differ beyond their own noise) plus
+// its samples' noise. The variance of the change is
+//   s^2 / n  +  tau^2  +  var(baseline figure),
+// with Welch-Satterthwaite degrees of freedom. With one baseline run it is
+// Welch's t-test; for a figure without a spread within a run, it is a
+// prediction interval from the baseline runs (t with runs - 1 degrees of
+// freedom). `error_scale` multiplies the samples' spread (medians).
+template <typename Worse>
+TestOutcome compare(const Measure& now, const std::vector<Measure>& runs, double error_scale,
+                    Worse worse) {
+  const double k = static_cast<double>(runs.size());
+  TestOutcome outcome;
+  double sum = 0;
+  double within = 0;  // the mean within-run variance of a run's figure
+  for (const Measure& run : runs) {
+    sum += run.value;
+    within += error_scale * error_scale * run.stddev * run.stddev / run.samples / k;
+  }
+  outcome.then = sum / k;
+  double baseline_variance = 0;  // tau^2 + var(baseline figure)
+  double baseline_df = 1;
+  if (runs.size() >= 2) {
+    double squares = 0;
+    for (const Measure& run : runs)
+      squares += (run.value - outcome.then) * (run.value - outcome.then);
+    const double between = squares / (k - 1);  // the variance of the runs' figures
+    const double tau2 = std::max(0.0, between - within);
+    // Never less than the runs' own noise allows, should their figures agree by chance.
+    baseline_variance = tau2 + std::max(between, within) / k;
+    baseline_df = k - 1;
+  } else {
+    baseline_variance = within;
+    baseline_df = std::max(1.0, runs.front().samples - 1);
+  }
+  const double now_variance = error_scale * error_scale * now.stddev * now.stddev / now.samples;
+  const double now_df = std::max(1.0, now.samples - 1);
+  const double variance = now_variance + baseline_variance;
+  outcome.change = worse(outcome.then);
+  if (variance <= 0) {
+    // No figure differed from another on either side: any change is real.
+    outcome.t = outcome.change > 0 ? std::numeric_limits<double>::infinity() : 0;
+    outcome.df = now_df + baseline_df;
+    return outcome;
+  }
+  outcome.t = outcome.change / std::sqrt(variance);
+  outcome.df =
+      variance * variance /
+      (now_variance * now_variance / now_df + baseline_variance * baseline_variance / baseline_df);
+  return outcome;
+}
+
+// How to ask the tool named by report format `format` for `count` samples.
+std::string samples_hint(const std::string& format, double count) {
+  const std::string n = number_text(count);
+  if (format == "google-benchmark") return " (--benchmark_repetitions=" + n + ")";
+  if (format == "hyperfine") return " (--min-runs " + n + ")";
+  return "";
+}
+
+std::string samples_text(double count) {
+  return number_text(count) + (count == 1 ? " sample" : " samples");
+}
+
+std::string runs_text(const std::vector<GateBaseline>& baselines) {
+  const std::string latest = baselines.front().run_id.substr(0, 8);
+  if (baselines.size() == 1) return "run " + latest;
+  return std::to_string(baselines.size()) + " runs (latest " + latest + ")";
+}
+
+}  // namespace
+
+bool regression_enabled(const json& options) {
+  const auto regression = options.find("regression");
+  return regression == options.end() || !regression->is_object() ||
+         regression->value("enabled", true);
+}
+
+int regression_baseline_runs(const json& options) {
+  const auto regression = options.find("regression");
+  if (regression == options.end() || !regression->is_object()) return 5;
+  return std::max(1, regression->value("baseline_runs", 5));
 }
 
 void judge_regressions(const json& options, const std::vector<NamedBenchmarkReport>& reports,
-                       const std::optional<GateBaseline>& baseline, VerdictBuilder& out) {
+                       const std::vector<GateBaseline>& baselines, VerdictBuilder& out) {
+  if (!regression_enabled(options) || reports.empty()) return;
   const json regression = options.value("regression", json::object());
-  if (!regression.value("enabled", true) || reports.empty()) return;
-  const double tolerance = regression.value("tolerance_percent", 10.0);
-  const std::string metric = regression_metric(options);
+  RegressionRules rules;
+  rules.tolerance = regression.value("tolerance_percent", rules.tolerance);
+  rules.significance = regression.value("significance", rules.significance);
+  rules.min_samples = regression.value("min_samples", rules.min_samples);
   // A misspelt metric would otherwise find nothing to compare, and pass;
   // benchmarks of a report may differ in their named metrics, though.
   const BenchmarkResult* example = nullptr;
   std::string example_path;
+  std::string example_metric;
   bool measured = false;
   for (const auto& named : reports) {
     for (const BenchmarkResult& result : named.report.results) {
       if (result.errored) continue;
+      const std::string metric = regression_metric(options, result);
       if (example == nullptr) {
         example = &result;
         example_path = named.path;
+        example_metric = metric;
       }
       measured = measured || benchmark_figure(result, metric).has_value();
     }
   }
   if (example != nullptr && !measured) {
-    out.error("regression: no benchmark has the metric '" + metric + "' (benchmark '" +
+    out.error("regression: no benchmark has the metric '" + example_metric + "' (benchmark '" +
               example->name + "' of " + example_path + " has " + known_metrics(*example) + ")");
     return;
   }
-  if (!baseline) {
+  if (baselines.empty()) {
     out.pass("regression: no baseline yet (the first run where the gate passes records one)");
     return;
   }
-  std::map<std::string, double> before;
-  for (const Metric& m : baseline->metrics) before[m.name] = m.value;
-  const auto figure = [&](const std::string& name, const char* key) -> std::optional<double> {
-    const auto it = before.find("benchmark." + name + "." + key);
-    return it == before.end() ? std::nullopt : std::optional<double>(it->second);
-  };
-  const std::string run = "run " + baseline->run_id.substr(0, 8);
+  // Each baseline run's figures, by metric name ("benchmark.<name>.<figure>").
+  std::vector<std::map<std::string, double>> before(baselines.size());
+  for (std::size_t i = 0; i < baselines.size(); ++i) {
+    for (const Metric& m : baselines[i].metrics) before[i][m.name] = m.value;
+  }
+  char level[32];
+  std::snprintf(level, sizeof level, "p < %g", rules.significance);
   int compared = 0;
   int regressed = 0;
   int fresh = 0;
   int without = 0;
+  std::set<std::string> metrics_used;
   std::vector<std::string> within_noise;
+  std::map<std::string, std::vector<std::string>> not_judged;  // reason -> benchmarks
   for (const auto& named : reports) {
     for (const BenchmarkResult& result : named.report.results) {
       if (result.errored) continue;
-      const std::optional<double> measured_now = benchmark_figure(result, metric);
-      if (!measured_now) {
+      const std::string metric = regression_metric(options, result);
+      const std::optional<double> value_now = benchmark_figure(result, metric);
+      if (!value_now) {
         ++without;
         continue;
       }
-      const double now = *measured_now;
-      const std::optional<double> then = figure(result.name, metric.c_str());
-      if (!then || *then <= 0) {
+      const std::string spread = spread_key(metric);
+      Measure now;
+      now.value = *value_now;
+      now.samples = samples_of(result);
+      if (!spread.empty()) now.stddev = benchmark_figure(result, spread).value_or(0);
+      std::vector<Measure> runs;
+      const std::string prefix = "benchmark." + result.name + ".";
+      for (const auto& run : before) {
+        const std::optional<double> value = recorded(run, prefix + metric);
+        if (!value || *value <= 0) continue;
+        Measure measure;
+        measure.value = *value;
+        measure.run_id = baselines[static_cast<std::size_t>(&run - before.data())].run_id;
+        measure.samples = std::max(1.0, recorded(run, prefix + "samples").value_or(1));
+        if (!spread.empty()) measure.stddev = recorded(run, prefix + spread).value_or(0);
+        runs.push_back(measure);
+      }
+      if (runs.empty()) {
         ++fresh;
         continue;
       }
-      ++compared;
-      const double change = higher_is_better(metric) ? *then - now : now - *then;
-      const double percent_slower = 100.0 * change / *then;
-      if (percent_slower <= tolerance) continue;
-      // Beyond the tolerance: is the difference more than the noise of the two
-      // runs? A Welch t-test on the means (unequal variances and sample
-      // counts, as two runs on a shared CI machine have), one-sided at 2.5 %:
-      // it needs no assumption that both runs were equally noisy and, unlike
-      // a fixed "2 standard errors", accounts for the few repetitions a
-      // benchmark usually has (t of 2.78 instead of 2 for five). It applies
-      // to means, and to medians with their standard error taken as
-      // sqrt(pi / 2) times the mean's (normal samples); any other figure, or
-      // one without a spread in both runs, is judged by the tolerance alone.
-      const bool spread_applies = metric == "mean_ns" || metric == "median_ns";
-      const double error_scale = metric == "median_ns" ? std::sqrt(std::acos(-1.0) / 2) : 1.0;
-      const double n1 = figure(result.name, "samples").value_or(1);
-      const double n2 = samples_of(result);
-      const double sd1 = figure(result.name, "stddev_ns").value_or(0);
-      const double sd2 = result.stddev_ns;
-      std::string noise;
-      if (spread_applies && n1 >= 2 && n2 >= 2 && (sd1 > 0 || sd2 > 0)) {
-        const double a = sd1 * sd1 / n1;
-        const double b = sd2 * sd2 / n2;
-        const double t = change / (error_scale * std::sqrt(a + b));
-        const double df = (a + b) * (a + b) / (a * a / (n1 - 1) + b * b / (n2 - 1));
-        const double critical = t_quantile_975(df);
-        char buffer[96];
-        std::snprintf(buffer, sizeof buffer, "Welch t = %.2f %s %.2f", t,
-                      t > critical ? ">" : "<=", critical);
-        if (t <= critical) {
-          char slower[32];
-          std::snprintf(slower, sizeof slower, "+%.1f%%", percent_slower);
-          within_noise.push_back(result.name + " " + slower + ", " + buffer);
+      // A figure with a spread within a run (means, medians, CPU times of
+      // repetitions) needs enough samples on both sides; any other (k6's
+      // percentiles, counters, hyperfine's user time) enough runs.
+      const bool per_sample = !spread.empty();
+      if (per_sample) {
+        if (now.samples < rules.min_samples) {
+          not_judged[samples_text(now.samples) +
+                     ", set repetitions >= " + number_text(rules.min_samples) +
+                     samples_hint(named.report.format, rules.min_samples)]
+              .push_back(result.name);
           continue;
         }
-        noise = std::string("; ") + buffer;
+        // Runs recorded before the repetitions were raised do not count.
+        std::erase_if(runs, [&](const Measure& run) { return run.samples < rules.min_samples; });
+        if (runs.empty()) {
+          not_judged["no earlier passing run has " + number_text(rules.min_samples) +
+                     " samples or more"]
+              .push_back(result.name);
+          continue;
+        }
+      } else {
+        now.stddev = 0;
+        for (Measure& run : runs) run.stddev = 0;
+        if (runs.size() < RegressionRules::kMinRunsWithoutSpread) {
+          not_judged[metric + " has no spread within a run, and " + std::to_string(runs.size()) +
+                     (runs.size() == 1 ? " earlier passing run is" : " earlier passing runs are") +
+                     " too few to measure it (needs " +
+                     std::to_string(RegressionRules::kMinRunsWithoutSpread) + ")"]
+              .push_back(result.name);
+          continue;
+        }
+      }
+      ++compared;
+      metrics_used.insert(metric);
+      // Medians have a standard error sqrt(pi / 2) times the mean's (normal samples).
+      const double error_scale = metric == "median_ns" ? std::sqrt(std::acos(-1.0) / 2) : 1.0;
+      const bool higher_better = higher_is_better(metric);
+      const TestOutcome test = compare(now, runs, error_scale, [&](double then) {
+        return higher_better ? then - now.value : now.value - then;
+      });
+      const double then = test.then;
+      const double percent_worse = 100.0 * test.change / then;
+      // Both must hold: worse beyond the tolerance, and beyond the noise at
+      // a strict level (with a hundred benchmarks judged every day, 2.5 %
+      // would fail some run by chance most days).
+      if (percent_worse <= rules.tolerance) continue;
+      const double critical = t_quantile(1 - rules.significance, test.df);
+      char worse[32];
+      std::snprintf(worse, sizeof worse, "+%.1f%%", percent_worse);
+      char statistic[96];
+      std::snprintf(statistic, sizeof statistic, "t = %.2f %s %.2f", test.t,
+                    test.t > critical ? ">" : "<=", critical);
+      if (test.t <= critical) {
+        within_noise.push_back(result.name + " " + worse + ", " + statistic);
+        continue;
       }
       ++regressed;
-      char slower[32];
-      std::snprintf(slower, sizeof slower, "%+.1f%%", percent_slower);
+      const std::string where = runs.size() == 1
+                                    ? "run " + runs.front().run_id.substr(0, 8)
+                                    : std::to_string(runs.size()) + " earlier passing runs";
       Finding finding;
       finding.rule = "benchmark.regression";
       finding.severity = Severity::high;
       finding.file = named.path;
-      finding.message = result.name + ": " + metric + " " + figure_text(metric, now) + ", was " +
-                        figure_text(metric, *then) + " in " + run + " (" + slower +
-                        " worse, tolerance " + number_text(tolerance) + "%" + noise + ")";
+      finding.message = result.name + ": " + metric + " " + figure_text(metric, now.value) +
+                        ", was " + figure_text(metric, then) + " in " + where + " (" + worse +
+                        " worse, tolerance " + number_text(rules.tolerance) + "%; " + statistic +
+                        ", " + level + ")";
       finding.fingerprint =
           short_sha256(finding.rule + '\x1f' + named.path + '\x1f' + result.name + '\x1f' + metric);
       out.finding(std::move(finding));
     }
   }
+  std::string on;
+  for (const auto& metric : metrics_used) on += (on.empty() ? "" : ", ") + metric;
   std::string text = "regression: " + std::to_string(compared) + " benchmarks compared with " +
-                     run + " on " + metric + ", " + std::to_string(regressed) +
-                     " worse by more than " + number_text(tolerance) + "%";
+                     runs_text(baselines) + (on.empty() ? "" : " on " + on) + ", " +
+                     std::to_string(regressed) + " worse by more than " +
+                     number_text(rules.tolerance) + "% at " + level;
   if (!within_noise.empty()) {
-    text += " and the noise (within noise:";
+    text += " (within noise:";
     for (const auto& entry : within_noise) text += " " + entry + ";";
     text.back() = ')';
   }
   if (fresh > 0) text += ", " + std::to_string(fresh) + " not in the baseline";
-  if (without > 0) text += ", " + std::to_string(without) + " without " + metric;
+  if (without > 0) text += ", " + std::to_string(without) + " without its metric";
   regressed > 0 ? out.fail(text) : out.pass(text);
+  if (!not_judged.empty()) {
+    std::string note = "regression not judged:";
+    for (const auto& [reason, names] : not_judged) {
+      std::string listed;
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i == 10) {
+          listed += ", ...";
+          break;
+        }
+        listed += (i > 0 ? ", " : "") + names[i];
+      }
+      note += " " + listed + ": " + reason + ";";
+    }
+    note.pop_back();
+    out.pass(note);
+  }
 }
 
 }  // namespace qgate

@@ -191,13 +191,12 @@ class Judge {
 
   void operator()(const std::string& name, const BenchmarkReport& report) {
     std::vector<const BenchmarkResult*> errored;
-    const std::string metric = regression_metric(gate_.options);
     for (const auto& result : report.results) {
       if (result.errored) {
         errored.push_back(&result);
         continue;
       }
-      record_benchmark_metrics(result, metric, out_);
+      record_benchmark_metrics(result, regression_metric(gate_.options, result), out_);
     }
     std::string text = name + ": " + std::to_string(report.results.size()) + " benchmarks";
     if (errored.empty()) {
@@ -212,12 +211,27 @@ class Judge {
   void finish() {
     if (t_.patch_min_lines >= 0) judge_patch();
     judge_thresholds(gate_.options, benchmarks_, out_);
-    judge_regressions(gate_.options, benchmarks_, context_.baseline, out_);
+    if (!benchmarks_.empty()) judge_benchmark_regressions();
     // Coverage and benchmark findings get theirs here.
     fingerprint_findings(verdict_.outcome.findings, sources_);
   }
 
  private:
+  void judge_benchmark_regressions() {
+    std::vector<GateBaseline> runs;
+    if (context_.earlier_runs && regression_enabled(gate_.options)) {
+      try {
+        runs = context_.earlier_runs(regression_baseline_runs(gate_.options));
+      } catch (const std::exception& error) {
+        out_.error(std::string("regression: the baseline runs could not be read: ") + error.what());
+        return;
+      }
+    } else if (context_.baseline) {
+      runs.push_back(*context_.baseline);
+    }
+    judge_regressions(gate_.options, benchmarks_, runs, out_);
+  }
+
   // Adds the findings of one report and judges them against fail_on (only
   // the new ones in only-new mode).
   void add_findings(const std::string& name, const std::string& count,

@@ -2,6 +2,7 @@
 // Judges the report files a gate's steps wrote (JUnit, coverage, findings,
 // dependency audits, benchmarks) against the gate's thresholds.
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -16,6 +17,11 @@ struct ReportContext {
   // The gate in the module's latest run where it passed (only-new findings,
   // benchmark regressions); nothing when no such run was recorded.
   std::optional<GateBaseline> baseline;
+  // Returns the gate in the module's latest `count` runs where it passed,
+  // newest first: the distribution benchmark regressions are judged
+  // against; asked only when the gate has benchmark reports; throws
+  // std::runtime_error when the store fails. Unset: `baseline` alone.
+  std::function<std::vector<GateBaseline>(int count)> earlier_runs = {};
 };
 
 // The verdict on a gate's reports.

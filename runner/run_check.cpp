@@ -113,6 +113,9 @@ class RunRecorder : public SchedulerObserver {
       } catch (const StoreError& error) {
         baseline_problem = error.what();
       }
+      context.earlier_runs = [this, &planned](int count) {
+        return store_.gate_baselines(config_.module.id, planned.name, count);
+      };
       ReportVerdict verdict = judge_reports(*config, config_.module_dir, context);
       if (!baseline_problem.empty() && needs_baseline(*config)) {
         // Judged without its baseline, every finding would look new (or none).

@@ -170,6 +170,7 @@ void add_row(const std::filesystem::path& file, const json& row, const std::stri
   } else if (name == "stddev") {
     result.stddev_ns = real * scale;
     bench.has_stddev = true;
+    if (cpu) result.metrics["cpu_stddev_ns"] = *cpu * scale;
   } else {
     result.metrics[name + "_ns"] = real * scale;
   }
@@ -184,6 +185,10 @@ BenchmarkResult finish(GoogleBenchmark bench) {
   fill_spread(result);
   if (!result.metrics.count("cpu_ns") && !bench.cpu_ns.empty()) {
     result.metrics["cpu_ns"] = mean_of(bench.cpu_ns);
+  }
+  // The regression check tests CPU times too, and needs their spread.
+  if (!result.metrics.count("cpu_stddev_ns") && bench.cpu_ns.size() > 1) {
+    result.metrics["cpu_stddev_ns"] = stddev_of(bench.cpu_ns);
   }
   for (const auto& [key, values] : bench.counters) {
     if (!result.metrics.count(key)) result.metrics[key] = mean_of(values);

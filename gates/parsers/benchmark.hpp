@@ -14,11 +14,12 @@ bool looks_like_google_benchmark(std::string_view head);
 
 // Reads a Google Benchmark JSON report: one result per benchmark (run_name),
 // real time in ns; with --benchmark_repetitions the repetitions are its
-// samples and the mean, median and stddev aggregates its figures ("cv" and
-// "cpu_ns" go to metrics, with the counters such as items_per_second). A
-// benchmark that called SkipWithError is `errored`, with its message. The
-// BigO and RMS rows of ->Complexity() fit a curve over a family and are not
-// results. Throws ReportError if the file is malformed or truncated.
+// samples and the mean, median and stddev aggregates its figures ("cv",
+// "cpu_ns" and "cpu_stddev_ns" go to metrics, with the counters such as
+// items_per_second). A benchmark that called SkipWithError is `errored`,
+// with its message. The BigO and RMS rows of ->Complexity() fit a curve over
+// a family and are not results. Throws ReportError if the file is malformed
+// or truncated.
 BenchmarkReport parse_google_benchmark(const std::filesystem::path& file);
 
 // Returns true if `head`, the first bytes of a file, looks like hyperfine's

@@ -104,7 +104,7 @@ TEST(GateBaselines, ABenchmarkSlowerThanInTheLastPassingRunFails) {
              "    reports: [bench.json]\n"
              // Six times slower fails all the same; the same command again
              // passes even when a loaded machine adds tens of milliseconds.
-             "    regression: {tolerance_percent: 100}\n");
+             "    regression: {tolerance_percent: 100, min_samples: 3}\n");
   nlohmann::json report;
   write_file(dir / "delay", "0.05\n");
   auto result = check(dir, report);
@@ -116,7 +116,7 @@ TEST(GateBaselines, ABenchmarkSlowerThanInTheLastPassingRunFails) {
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_TRUE(std::regex_search(
       result.output, std::regex("regression: 1 benchmarks compared with run [0-9a-f]{8} on "
-                                "mean_ns, 1 worse by more than 100%")))
+                                "mean_ns, 1 worse by more than 100% at p < 0.001")))
       << result.output;
   ASSERT_TRUE(report.is_object());
   const auto& findings = report.at("gates").at(0).at("findings");
@@ -131,7 +131,59 @@ TEST(GateBaselines, ABenchmarkSlowerThanInTheLastPassingRunFails) {
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_TRUE(std::regex_search(
       result.output, std::regex("regression: 1 benchmarks compared with run [0-9a-f]{8} on "
-                                "mean_ns, 0 worse by more than 100%")))
+                                "mean_ns, 0 worse by more than 100% at p < 0.001")))
+      << result.output;
+}
+
+TEST(GateBaselines, BenchmarksAreJudgedAgainstSeveralEarlierPassingRuns) {
+  // The step hands over recorded Google Benchmark reports of one program:
+  // three runs on the machine as it was, then 1.5 times the work under load,
+  // then the same program under load again.
+  TempDir dir;
+  const auto noise = testing::source_dir() / "tests/fixtures/benchmark/noise";
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements:\n  testing: [ {performance_benchmarks_met: true} ]\n"
+             "gates:\n  performance:\n"
+             "    steps: [ {name: bench, run: 'cp \"" +
+                 noise.string() +
+                 "/$(cat which).json\" bench.json'} ]\n"
+                 "    reports: [bench.json]\n"
+                 "    regression: {baseline_runs: 3}\n");
+  nlohmann::json report;
+  const auto run = [&](const std::string& which) {
+    write_file(dir / "which", which + "\n");
+    return check(dir, report);
+  };
+  auto result = run("baseline-1");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("regression: no baseline yet"), std::string::npos) << result.output;
+  result = run("baseline-2");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(std::regex_search(result.output,
+                                std::regex("compared with run [0-9a-f]{8} on cpu_ns, 0 worse")))
+      << result.output;
+  result = run("baseline-3");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(std::regex_search(
+      result.output,
+      std::regex("compared with 2 runs \\(latest [0-9a-f]{8}\\) on cpu_ns, 0 worse")))
+      << result.output;
+  result = run("slower-under-load");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("was 17.53 us in 3 earlier passing runs (+48.0% worse"),
+            std::string::npos)
+      << result.output;
+  // The failed run is no baseline: three earlier passing runs still.
+  result = run("unchanged-under-load");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(std::regex_search(
+      result.output,
+      std::regex("compared with 3 runs \\(latest [0-9a-f]{8}\\) on cpu_ns, 0 worse")))
+      << result.output;
+  // Four passing runs now, of which the gate asks for the latest three.
+  result = run("baseline-1");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(std::regex_search(result.output, std::regex("compared with 3 runs")))
       << result.output;
 }
 

@@ -135,6 +135,8 @@ TEST(GoogleBenchmarkParser, KeepsRepetitionsAsSamplesAndTakesTheAggregates) {
   expect_ns(map.metrics.at("cv"), cv.at("real_time").get<double>());
   const json mean = row(file, "BM_MapInsert_mean");
   expect_ns(map.metrics.at("cpu_ns"), cpu_ns(mean));
+  // The spread of the CPU times, which the regression check tests by default.
+  expect_ns(map.metrics.at("cpu_stddev_ns"), cpu_ns(row(file, "BM_MapInsert_stddev")));
   expect_ns(map.metrics.at("items_per_second"), mean.at("items_per_second").get<double>());
   EXPECT_EQ(map.metrics.at("repetitions"), 3);
   EXPECT_EQ(map.iterations, row(file, "BM_MapInsert").at("iterations").get<std::int64_t>());
@@ -161,6 +163,7 @@ TEST(GoogleBenchmarkParser, ReadsAReportOfAggregatesOnly) {
   expect_ns(map.metrics.at("cv"), row(file, "BM_MapInsert_cv").at("real_time").get<double>());
   // The samples behind the spread, for the regression check.
   EXPECT_EQ(map.metrics.at("repetitions"), 3);
+  expect_ns(map.metrics.at("cpu_stddev_ns"), cpu_ns(row(file, "BM_MapInsert_stddev")));
 }
 
 TEST(GoogleBenchmarkParser, LeavesComplexityFitsOutOfTheBenchmarks) {
