@@ -121,8 +121,9 @@ TEST(ReportGates, JudgesEveryKindOfReportDirectly) {
             "connect to the test database); "
             "regression: no baseline yet (the first run where the gate passes records one)");
   EXPECT_EQ(verdict.outcome.findings.size(), 12u);  // 5 vulnerabilities + 7 findings
-  // The findings count, and mean, standard deviation and samples of 4 benchmarks.
-  EXPECT_EQ(verdict.metrics.size(), 13u);
+  // The findings count, and mean, standard deviation, samples and CPU time
+  // (the regression figure) of 4 benchmarks.
+  EXPECT_EQ(verdict.metrics.size(), 17u);
 }
 
 TEST(ReportGates, EveryFileBelowThePerFileMinimumFailsByName) {
