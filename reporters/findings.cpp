@@ -50,6 +50,16 @@ std::vector<const Finding*> top_findings(const std::vector<Finding>& findings, s
   return sorted;
 }
 
+std::string relative_to_root(const std::filesystem::path& root,
+                             const std::filesystem::path& module_path, const std::string& file) {
+  namespace fs = std::filesystem;
+  if (file.empty() || root.empty()) return file;
+  const fs::path path = fs::path(file).is_absolute() ? fs::path(file) : module_path / file;
+  const fs::path relative = path.lexically_normal().lexically_relative(root);
+  if (relative.empty() || *relative.begin() == "..") return file;
+  return relative.generic_string();
+}
+
 std::string location_of(const Finding& finding) {
   if (finding.file.empty()) return "";
   std::string location = finding.file;

@@ -14,6 +14,7 @@
 
 #include "reporters/findings.hpp"
 #include "reporters/markdown_report.hpp"
+#include "runner/git_info.hpp"
 
 namespace qgate {
 namespace {
@@ -33,16 +34,13 @@ Level level_of(Severity severity) {
   return kNotice;
 }
 
-// Returns `file` (relative to the module) relative to the workspace, which
-// is where GitHub looks for it.
-std::string workspace_path(const RunResult& run, const ActionsEnvironment& env,
-                           const std::string& file) {
-  namespace fs = std::filesystem;
-  if (file.empty() || env.workspace.empty() || run.module_path.empty()) return file;
-  const fs::path absolute = fs::path(run.module_path) / file;
-  const fs::path relative = absolute.lexically_normal().lexically_relative(env.workspace);
-  if (relative.empty() || *relative.begin() == "..") return file;
-  return relative.generic_string();
+// Returns the folder annotation paths are relative to: the repository's
+// top (GitHub looks for files there, wherever the module lies in it), else
+// the workspace.
+std::filesystem::path annotation_root(const RunResult& run, const ActionsEnvironment& env) {
+  if (run.module_path.empty()) return {};
+  const std::filesystem::path root = repository_root(run.module_path);
+  return root.empty() ? env.workspace : root;
 }
 
 // Returns the last `max_bytes` of the file at `path`, starting at a line.
@@ -270,9 +268,16 @@ void print_annotations(const RunResult& run, const ActionsEnvironment& env, std:
   for (const auto& gate : run.gates) {
     findings.insert(findings.end(), gate.findings.begin(), gate.findings.end());
   }
+  const std::filesystem::path root = annotation_root(run, env);
+  std::size_t existing = 0;
   for (const Finding* finding : top_findings(findings, findings.size())) {
+    // Findings that were there before the change are no news on its diff.
+    if (finding->baseline == "existing") {
+      ++existing;
+      continue;
+    }
     std::string properties;
-    const std::string file = workspace_path(run, env, finding->file);
+    const std::string file = relative_to_root(root, run.module_path, finding->file);
     if (!file.empty()) {
       properties += " file=" + escape_command_property(file);
       if (finding->line > 0) properties += ",line=" + std::to_string(finding->line);
@@ -284,6 +289,10 @@ void print_annotations(const RunResult& run, const ActionsEnvironment& env, std:
     properties += "title=" + escape_command_property(finding->rule.empty() ? finding->requirement
                                                                            : finding->rule);
     annotate(level_of(finding->severity), properties, finding->message);
+  }
+  if (existing > 0) {
+    out << "qgate: " << existing << " findings already in the baseline are not annotated; "
+        << "they are in the step summary and the reports\n";
   }
   const std::size_t dropped = left_out[kError] + left_out[kWarning] + left_out[kNotice];
   if (dropped > 0) {

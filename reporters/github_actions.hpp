@@ -20,7 +20,7 @@ namespace qgate {
 struct ActionsEnvironment {
   std::filesystem::path step_summary;  // $GITHUB_STEP_SUMMARY; empty when unset
   std::filesystem::path output;        // $GITHUB_OUTPUT; empty when unset
-  std::filesystem::path workspace;     // $GITHUB_WORKSPACE: annotation paths are relative to it
+  std::filesystem::path workspace;     // $GITHUB_WORKSPACE: annotation paths outside a repository
   std::string run_url;                 // the job's page, from GITHUB_SERVER_URL and friends
 };
 
@@ -84,7 +84,8 @@ class InertOutput {
 };
 
 // Prints ::error / ::warning / ::notice annotations: failed required
-// requirements first, then findings most severe first, at most
+// requirements first, then findings most severe first (not those already in
+// the baseline), at paths relative to the repository's top folder, at most
 // kAnnotationsPerLevel per level, and one line saying how many were left out.
 void print_annotations(const RunResult& run, const ActionsEnvironment& env, std::ostream& out);
 

@@ -1,8 +1,11 @@
 #include "reporters/sarif_report.hpp"
 
+#include <filesystem>
 #include <map>
 
+#include "reporters/findings.hpp"
 #include "reporters/reports.hpp"
+#include "runner/git_info.hpp"
 #include "runner/version.hpp"
 
 namespace qgate {
@@ -28,6 +31,10 @@ const char* level_of(Severity severity) {
 }  // namespace
 
 nlohmann::json run_to_sarif(const RunResult& run) {
+  // Paths from the repository's top, where code scanning looks for them.
+  const std::filesystem::path repository =
+      run.module_path.empty() ? std::filesystem::path() : repository_root(run.module_path);
+  const std::string src_root = repository.empty() ? run.module_path : repository.string();
   nlohmann::json rules = nlohmann::json::array();
   std::map<std::string, std::size_t> rule_index;
   nlohmann::json results = nlohmann::json::array();
@@ -54,10 +61,14 @@ nlohmann::json run_to_sarif(const RunResult& run) {
         if (finding.column > 0) region["startColumn"] = finding.column;
         nlohmann::json physical = {
             {"artifactLocation",
-             {{"uri", to_valid_utf8(finding.file)}, {"uriBaseId", "%SRCROOT%"}}}};
+             {{"uri", to_valid_utf8(relative_to_root(repository, run.module_path, finding.file))},
+              {"uriBaseId", "%SRCROOT%"}}}};
         if (!region.empty()) physical["region"] = region;
         result["locations"] = nlohmann::json::array({{{"physicalLocation", physical}}});
       }
+      // SARIF's word for a result that was in the baseline already is "unchanged".
+      if (finding.baseline == "new") result["baselineState"] = "new";
+      if (finding.baseline == "existing") result["baselineState"] = "unchanged";
       if (!finding.fingerprint.empty()) {
         result["partialFingerprints"] = {{"qgate/v1", to_valid_utf8(finding.fingerprint)}};
       }
@@ -71,13 +82,13 @@ nlohmann::json run_to_sarif(const RunResult& run) {
           {"version", kVersion},
           {"informationUri", "https://qgate.dev"},
           {"rules", rules}}}}},
-      {"originalUriBaseIds", {{"%SRCROOT%", {{"uri", "file://" + run.module_path + "/"}}}}},
+      {"originalUriBaseIds", {{"%SRCROOT%", {{"uri", "file://" + src_root + "/"}}}}},
       {"results", results},
       {"automationDetails", {{"id", "qgate/" + run.module_id + "/" + run.id}}},
   };
   if (!run.commit_sha.empty()) {
     sarif_run["versionControlProvenance"] = nlohmann::json::array(
-        {{{"repositoryUri", "file://" + run.module_path}, {"revisionId", run.commit_sha}}});
+        {{{"repositoryUri", "file://" + src_root}, {"revisionId", run.commit_sha}}});
   }
   return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
           {"version", "2.1.0"},

@@ -57,6 +57,17 @@ std::string resolve_ref(const fs::path& git_dir, const std::string& ref) {
 
 }  // namespace
 
+fs::path repository_root(const fs::path& folder) {
+  std::error_code ec;
+  fs::path at = fs::absolute(folder, ec).lexically_normal();
+  if (ec) return {};
+  while (true) {
+    if (fs::exists(at / ".git", ec)) return at;
+    if (!at.has_parent_path() || at.parent_path() == at) return {};
+    at = at.parent_path();
+  }
+}
+
 GitInfo read_git_info(const fs::path& folder) {
   GitInfo info;
   const fs::path git_dir = find_git_dir(folder);

@@ -14,4 +14,8 @@ struct GitInfo {
 // Returns the HEAD commit and ref of the repository holding `folder`.
 GitInfo read_git_info(const std::filesystem::path& folder);
 
+// Returns the top folder of the working tree holding `folder` (where its
+// `.git` is), or an empty path when `folder` is in none.
+std::filesystem::path repository_root(const std::filesystem::path& folder);
+
 }  // namespace qgate

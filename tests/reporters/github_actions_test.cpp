@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "tests/test_support.hpp"
@@ -440,6 +442,74 @@ TEST(GithubActions, ARunKeptInTheSpoolSaysSoWithExitCodeThree) {
   const std::string outputs = read_file(dir / "output.txt");
   EXPECT_NE(outputs.find("exit-code=3\n"), std::string::npos) << outputs;
   EXPECT_NE(read_file(dir / "summary.md").find("unit_tests_passing"), std::string::npos);
+}
+
+TEST(GithubActions, FindingsInTheBaselineAreNotAnnotatedAndPathsStartAtTheRepositoryTop) {
+  // A monorepo: the module lies in services/api; shellcheck finds 3 things in
+  // the code on main, and the pull request adds a fourth.
+  TempDir dir;
+  const fs::path module = dir / "services/api";
+  write_file(dir / ".gitignore", "*.xml\n*.sarif\n*.txt\n.qgate/\n");
+  write_file(module / "run.sh", "#!/bin/sh\necho $1\necho $2\necho $3\n");
+  write_file(module / "integration-requirements.yaml",
+             "integration_requirements:\n  code_quality: [ {linting_rules_followed: true} ]\n"
+             "gates:\n  lint:\n"
+             "    steps: [ {name: shellcheck, run: 'shellcheck -f checkstyle run.sh > sc.xml || "
+             "test $? -eq 1'} ]\n"
+             "    reports: [sc.xml]\n    only_new: true\n    fail_on: info\n");
+  const auto git = [&](const std::string& args) {
+    const auto result = testing::run_command(
+        "git -c user.name=t -c user.email=t@example.invalid " + args, dir.path());
+    ASSERT_EQ(result.exit_code, 0) << args << ": " << result.output;
+  };
+  git("init -q -b main");
+  git("add -A");
+  git("commit -q -m base");
+  git("checkout -q -b feature");
+
+  const auto check = [&](const std::string& name) {
+    QgateProcess process;
+    // The workspace is elsewhere (a container's path): the repository decides.
+    process.start({"check", "--ci", "github", "--base-ref", "main", "--report",
+                   "sarif=" + (dir / (name + ".sarif")).string()},
+                  module, dir / (name + ".txt"), fs::path(), {"GITHUB_WORKSPACE=/__w/repo/repo"});
+    process.wait();
+    return std::make_pair(process.exit_code, read_file(dir / (name + ".txt")));
+  };
+  auto [code, out] = check("passing");
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(count_of(out, "::error"), 0) << out;
+  EXPECT_EQ(count_of(out, "::warning"), 0) << out;
+  EXPECT_EQ(count_of(out, "::notice"), 0) << out;
+  EXPECT_NE(out.find("qgate: 3 findings already in the baseline are not annotated"),
+            std::string::npos)
+      << out;
+
+  write_file(module / "run.sh", "#!/bin/sh\necho $1\necho $2\necho $3\necho $4\n");
+  std::tie(code, out) = check("failing");
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_EQ(count_of(out, "file=services/api/run.sh"), 1) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("::warning file=services/api/run.sh,line=5,col=6,"
+                                                "title=SC2086::Double quote")))
+      << out;
+  EXPECT_NE(out.find("qgate: 3 findings already in the baseline are not annotated"),
+            std::string::npos);
+  const auto sarif = nlohmann::json::parse(read_file(dir / "failing.sarif"));
+  const auto& run = sarif.at("runs").at(0);
+  EXPECT_EQ(run.at("originalUriBaseIds").at("%SRCROOT%").at("uri"),
+            "file://" + dir.path().string() + "/");
+  int fresh = 0;
+  for (const auto& result : run.at("results")) {
+    const auto& location = result.at("locations").at(0).at("physicalLocation");
+    EXPECT_EQ(location.at("artifactLocation").at("uri"), "services/api/run.sh");
+    if (result.at("baselineState") == "new") {
+      ++fresh;
+      EXPECT_EQ(location.at("region").at("startLine"), 5);
+    } else {
+      EXPECT_EQ(result.at("baselineState"), "unchanged");
+    }
+  }
+  EXPECT_EQ(fresh, 1);
 }
 
 TEST(GithubActions, UnknownCiFlavourIsAUsageError) {
