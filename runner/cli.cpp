@@ -12,6 +12,7 @@
 #include "reporters/github_actions.hpp"
 #include "reporters/reports.hpp"
 #include "runner/config.hpp"
+#include "runner/log_retention.hpp"
 #include "runner/run_check.hpp"
 #include "runner/run_queue_cli.hpp"
 #include "runner/store.hpp"
@@ -76,6 +77,14 @@ int show(const std::string& url, const std::string& state_dir, const std::string
         << " · started " << run->started_at << "\n";
     if (!run->checkout_id.empty()) out << "checkout " << run->checkout_id << "\n";
     if (!run->commit_sha.empty()) out << "commit " << run->commit_sha << " " << run->ref << "\n";
+    const fs::path runs = state_dir_for(state_dir, config_path) / "runs";
+    std::error_code ec;
+    if (const auto when = pruned_at(runs, run->id)) {
+      out << "logs: removed " << *when
+          << " by the log retention policy (settings.logs); the results below are kept\n";
+    } else if (fs::is_directory(runs / run->id, ec)) {
+      out << "logs: " << (runs / run->id).string() << "\n";
+    }
     for (const auto& gate : run->gates) {
       out << "  " << std::left << std::setw(15) << gate.name << std::setw(15)
           << to_string(gate.status) << gate.message << "\n";
@@ -94,6 +103,44 @@ int show(const std::string& url, const std::string& state_dir, const std::string
     return kExitUsage;
   }
   out << render_report(*parsed, *run);
+  return kExitPassed;
+}
+
+// Removes the run folders beyond the retention policy: the config's
+// `settings.logs`, unless `keep_runs` or `max_megabytes` (0: not given) say
+// otherwise.
+int gc(const std::string& state_dir, const std::string& config_path, int keep_runs,
+       std::uintmax_t max_megabytes, std::ostream& out, std::ostream& err) {
+  LogRetention policy;
+  fs::path dir = state_dir_for(state_dir, config_path);
+  std::error_code ec;
+  if (fs::exists(config_path, ec)) {
+    try {
+      const Config config = load_config(config_path);
+      policy = config.logs;
+      if (state_dir.empty()) dir = config.module_dir / ".qgate";
+    } catch (const ConfigError& error) {
+      for (const auto& diagnostic : error.diagnostics()) {
+        err << format_diagnostic(diagnostic) << "\n";
+      }
+      return kExitUsage;
+    }
+  } else if (state_dir.empty()) {
+    err << "qgate gc: no " << config_path
+        << " here: name the configuration with --config or the state folder with --state-dir\n";
+    return kExitUsage;
+  }
+  if (keep_runs > 0) policy.keep_runs = keep_runs;
+  if (max_megabytes > 0) policy.max_bytes = max_megabytes << 20;
+  const fs::path runs = dir / "runs";
+  if (!fs::is_directory(runs, ec)) {
+    out << "qgate: no run logs in " << runs.string() << "\n";
+    return kExitPassed;
+  }
+  const PruneOutcome pruned = prune_run_logs(runs, policy);
+  out << "qgate: removed the logs of " << pruned.removed << " run(s) ("
+      << (pruned.removed_bytes >> 20) << " MiB); kept " << pruned.kept << " ("
+      << (pruned.kept_bytes >> 20) << " MiB) in " << runs.string() << "\n";
   return kExitPassed;
 }
 
@@ -194,6 +241,16 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   show_cmd->add_option("-f,--format", format, "text, json, junit or markdown")
       ->capture_default_str();
 
+  int keep_runs = 0;
+  std::uintmax_t max_megabytes = 0;
+  auto* gc_cmd = app.add_subcommand(
+      "gc", "Remove the logs of older runs by the retention policy (settings.logs)");
+  gc_cmd->add_option("-c,--config", config_path, "Configuration file (policy and .qgate)");
+  gc_cmd->add_option("--state-dir", state_dir, "Where runs are recorded");
+  gc_cmd->add_option("--keep-runs", keep_runs, "Runs of each module that keep their logs")
+      ->check(CLI::Range(1, 100000));
+  gc_cmd->add_option("--max-megabytes", max_megabytes, "Total size of the logs kept, in MiB")
+      ->check(CLI::Range(1, 100000000));
   auto* db_cmd = app.add_subcommand("db", "Manage the PostgreSQL store's schema");
   db_cmd->require_subcommand(1);
   db_cmd->add_option("--database-url", database_url, url_help);
@@ -260,6 +317,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
       }
     }
     if (*history_cmd) return history(database_url, state_dir, config_path, module, limit, out, err);
+    if (*gc_cmd) return gc(state_dir, config_path, keep_runs, max_megabytes, out, err);
     if (*show_cmd) return show(database_url, state_dir, config_path, run_id, format, out, err);
     if (*db_cmd) {
       if (database_url.empty()) {

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runner/log_retention.hpp"
+
 namespace qgate {
 
 // One problem in a configuration file, at a 1-based line and column.
@@ -114,6 +116,7 @@ struct Config {
   GithubConfig github;
   std::chrono::milliseconds default_timeout{std::chrono::minutes(10)};
   std::chrono::milliseconds default_grace{std::chrono::seconds(5)};
+  LogRetention logs;  // settings.logs: how many runs keep their logs
 
   // Returns the configuration of gate `name`, or nullptr if it has none.
   const GateConfig* gate(const std::string& name) const;

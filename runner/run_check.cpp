@@ -15,6 +15,7 @@
 #include "runner/config.hpp"
 #include "runner/git_info.hpp"
 #include "runner/github_run.hpp"
+#include "runner/log_retention.hpp"
 #include "runner/process_tree.hpp"
 #include "runner/result_text.hpp"
 #include "runner/run_plan.hpp"
@@ -369,6 +370,8 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
         err);
   }
 
+  // Marked and locked while the run lasts, so that pruning spares it.
+  const RunFolder run_folder(state_dir / "runs", run.id, config.module.id);
   PlanContext context{state_dir / "runs" / run.id, environment, run.id};
   const RunPlan plan = make_plan(config, context);
   if (github) {
@@ -468,6 +471,16 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
         {ActionsProblem::unplaced(std::string("cannot record results: ") + error.what())}, out,
         err);
   }
+  // The logs of older runs go by the retention policy, once this run's are
+  // complete.
+  auto prune_logs = [&] {
+    const PruneOutcome pruned = prune_run_logs(state_dir / "runs", config.logs);
+    if (pruned.removed == 0) return;
+    out << "qgate: removed the logs of " << pruned.removed << " older run"
+        << (pruned.removed == 1 ? "" : "s") << " (" << (pruned.removed_bytes >> 20)
+        << " MiB); settings.logs keeps " << config.logs.keep_runs << " per module within "
+        << (config.logs.max_bytes >> 20) << " MiB\n";
+  };
 
   int exit_code = run.exit_code;
   std::string failure;  // why qgate exits 3 although the gates passed
@@ -524,12 +537,14 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     print_problem_annotations(problems, actions, out);
   }
   if (spool) {
+    prune_logs();
     console.summary(run, "the results are not recorded yet: they are kept in " + spool->string());
     err << "qgate: " << store->last_problem() << "\nqgate: " << kept
         << (refused ? "" : " and will be recorded by the next qgate run that reaches the database")
         << "\n";
     return kExitInternal;
   }
+  prune_logs();
   console.summary(run, failure);
   if (github) {
     github->notify(run);

@@ -259,6 +259,43 @@ TEST(Cli, ARunThatExitsThreeNeverEndsWithPassed) {
   EXPECT_NE(last_line(result.output).find("not recorded yet"), std::string::npos) << result.output;
 }
 
+TEST(Cli, OlderRunsLoseTheirLogsByTheRetentionPolicyAndShowSaysSo) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\nsettings: {logs: {keep_runs: 2}}\n"
+             "gates:\n  lint:\n    steps:\n      - {name: chatty, run: 'seq 1 1000'}\n");
+  for (int i = 0; i < 4; ++i) {
+    const auto result = run_command(qgate() + " check --ci", dir.path());
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    if (i >= 2) {
+      EXPECT_NE(result.output.find("removed the logs of 1 older run"), std::string::npos);
+    }
+  }
+  auto store = open_sqlite_store(dir / ".qgate/qgate.db");
+  const auto runs = store->list_runs({});
+  ASSERT_EQ(runs.size(), 4u) << "the store keeps every run";
+  int folders = 0;
+  for (const auto& entry : fs::directory_iterator(dir / ".qgate/runs")) {
+    folders += entry.is_directory() ? 1 : 0;
+  }
+  EXPECT_EQ(folders, 2);
+  EXPECT_TRUE(fs::exists(dir / ".qgate/runs" / runs[0].id / "lint/chatty.log"));
+  EXPECT_FALSE(fs::exists(dir / ".qgate/runs" / runs[3].id));
+  auto shown = run_command(qgate() + " show " + runs[3].id, dir.path());
+  EXPECT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_NE(shown.output.find("logs: removed"), std::string::npos) << shown.output;
+  shown = run_command(qgate() + " show " + runs[0].id, dir.path());
+  EXPECT_NE(shown.output.find("logs: " + (dir / ".qgate/runs" / runs[0].id).string()),
+            std::string::npos)
+      << shown.output;
+  // qgate gc applies the policy, or a stricter one, without a run.
+  const auto gc = run_command(qgate() + " gc --keep-runs 1", dir.path());
+  EXPECT_EQ(gc.exit_code, 0) << gc.output;
+  EXPECT_NE(gc.output.find("removed the logs of 1 run(s)"), std::string::npos) << gc.output;
+  EXPECT_FALSE(fs::exists(dir / ".qgate/runs" / runs[1].id));
+  EXPECT_TRUE(fs::exists(dir / ".qgate/runs" / runs[0].id));
+}
+
 TEST(Cli, KilledRunIsMarkedInterruptedAtNextStart) {
   TempDir dir;
   write_file(dir / "integration-requirements.yaml",
