@@ -1,11 +1,13 @@
 #include "runner/run_check.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <thread>
 
@@ -149,6 +151,40 @@ class RunRecorder : public SchedulerObserver {
   std::vector<StepResult> results_;
   std::vector<std::size_t> remaining_;
   std::chrono::steady_clock::time_point last_heartbeat_ = std::chrono::steady_clock::now();
+};
+
+constexpr int kCancelSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+extern "C" void exit_cancelled(int) {
+  static const char message[] = "qgate: cancelled before the run was recorded\n";
+  if (::write(STDERR_FILENO, message, sizeof message - 1) < 0) {
+    // Nothing more can be said.
+  }
+  ::_exit(kExitCancelled);
+}
+
+// While it lives, SIGINT, SIGTERM and SIGHUP end qgate at once with the
+// cancel code (130) instead of the signal's default (143 for SIGTERM).
+class ExitOnCancel {
+ public:
+  ExitOnCancel() {
+    struct sigaction action {};
+    action.sa_handler = exit_cancelled;
+    sigemptyset(&action.sa_mask);
+    for (std::size_t i = 0; i < std::size(kCancelSignals); ++i) {
+      sigaction(kCancelSignals[i], &action, &old_[i]);
+    }
+  }
+  ~ExitOnCancel() {
+    for (std::size_t i = 0; i < std::size(kCancelSignals); ++i) {
+      sigaction(kCancelSignals[i], &old_[i], nullptr);
+    }
+  }
+  ExitOnCancel(const ExitOnCancel&) = delete;
+  ExitOnCancel& operator=(const ExitOnCancel&) = delete;
+
+ private:
+  struct sigaction old_[std::size(kCancelSignals)]{};
 };
 
 RetryBudget retry_budget_from_environment() {
@@ -343,9 +379,29 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   // retried and then spooled under .qgate/spool/ (see spooling_store.hpp).
   const std::string url = options.database_url;
   const RetryBudget budget = retry_budget_from_environment();
+  // Until the run is recorded, nothing needs undoing: a cancel ends qgate at
+  // once, even in a wait for the database.
+  std::optional<ExitOnCancel> exit_on_cancel(std::in_place);
   auto store = std::make_unique<SpoolingStore>(
-      [url, budget, db = state_dir / "qgate.db"]() -> std::unique_ptr<Store> {
-        return url.empty() ? open_sqlite_store(db) : open_postgres_store(url, budget);
+      [url, budget, db = state_dir / "qgate.db", &out,
+       said = false]() mutable -> std::unique_ptr<Store> {
+        if (url.empty()) return open_sqlite_store(db);
+        if (!said) {
+          // One attempt first: the line below is for a database that is
+          // not there yet.
+          RetryBudget once = budget;
+          once.total = std::chrono::milliseconds(0);
+          try {
+            return open_postgres_store(url, once);
+          } catch (const StoreError& error) {
+            if (!error.unavailable() || budget.total.count() == 0) throw;
+          }
+          said = true;
+          out << "qgate: waiting up to " << budget.total.count() / 1000.0
+              << " s for the database at " << redact_database_url(url)
+              << " (QGATE_DB_RETRY_SECONDS)" << std::endl;
+        }
+        return open_postgres_store(url, budget);
       },
       state_dir / "spool");
   try {
@@ -363,6 +419,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     }
     clean_texts(run, masker);  // paths, refs and names: printed and stored as the rest
     store->begin_run(run);
+    exit_on_cancel.reset();
   } catch (const StoreError& error) {
     return end_unjudged(
         options, kExitInternal,

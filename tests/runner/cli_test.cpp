@@ -296,6 +296,40 @@ TEST(Cli, OlderRunsLoseTheirLogsByTheRetentionPolicyAndShowSaysSo) {
   EXPECT_TRUE(fs::exists(dir / ".qgate/runs" / runs[0].id));
 }
 
+TEST(Cli, SigtermWhileWaitingForTheDatabaseExits130AndSaysWhatItWaitedFor) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+             "      - {name: ok, run: 'true'}\n");
+  QgateProcess process;
+  // Nothing listens on port 1 of loopback: qgate retries for 30 s.
+  process.start({"check", "--ci", "--database-url", "postgresql://127.0.0.1:1/none"}, dir.path(),
+                dir / "out.txt", {}, {"QGATE_DB_RETRY_SECONDS=30"});
+  bool said = false;
+  for (int i = 0; i < 500 && !said; ++i) {
+    said = read_file(dir / "out.txt").find("for the database at") != std::string::npos;
+    if (!said) usleep(20'000);
+  }
+  EXPECT_TRUE(said) << read_file(dir / "out.txt");
+  kill(process.pid, SIGTERM);
+  bool ended = false;
+  for (int i = 0; i < 250 && !ended; ++i) {
+    ended = process.ended();
+    if (!ended) usleep(20'000);
+  }
+  if (!ended) {
+    ADD_FAILURE() << "qgate still waits 5 s after SIGTERM";
+    kill(process.pid, SIGKILL);
+    process.wait();
+  }
+  EXPECT_EQ(process.exit_code, 130) << "signal " << process.term_signal;
+  EXPECT_NE(read_file(dir / "out.txt")
+                .find("waiting up to 30 s for the database at "
+                      "postgresql://127.0.0.1:1/none"),
+            std::string::npos)
+      << read_file(dir / "out.txt");
+}
+
 TEST(Cli, KilledRunIsMarkedInterruptedAtNextStart) {
   TempDir dir;
   write_file(dir / "integration-requirements.yaml",
