@@ -76,6 +76,8 @@ void write_module(const TempDir& dir, const std::string& api_url) {
              "    steps: [ {name: wait, run: 'sleep 1'} ]\n"
              "    reports: [out/junit.xml]\n"
              "  performance:\n"
+             // Beside the lint step that writes its report, not alone.
+             "    exclusive: false\n"
              "    steps: [ {name: wait, run: 'sleep 1'} ]\n"
              "    reports: [out/bench.json]\n"
              "github:\n  repository: acme/shop\n  developer: ana\n  checks: true\n  api_url: " +
