@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -138,8 +140,126 @@ void check_steps(const LocatedJson& doc, std::vector<Diagnostic>& diagnostics) {
   }
 }
 
+// The names of the steps of each gate, as written (before the schema has
+// said whether the steps are well formed).
+using StepNames = std::map<std::string, std::vector<std::string>>;
+
+// Resolves `need`, written in a step of gate `gate`: a step of that gate,
+// else "gate.step" of another (a gate's name has no dot); nothing if neither.
+std::optional<StepRef> resolve_need(const std::string& gate, const std::string& need,
+                                    const StepNames& names) {
+  const auto has = [&](const std::string& g, const std::string& step) {
+    const auto it = names.find(g);
+    return it != names.end() &&
+           std::find(it->second.begin(), it->second.end(), step) != it->second.end();
+  };
+  if (has(gate, need)) return StepRef{gate, need};
+  const auto dot = need.find('.');
+  if (dot != std::string::npos && has(need.substr(0, dot), need.substr(dot + 1))) {
+    return StepRef{need.substr(0, dot), need.substr(dot + 1)};
+  }
+  return std::nullopt;
+}
+
+StepNames step_names_by_gate(const nlohmann::json& gates) {
+  StepNames names;
+  for (const auto& [gate, section] : gates.items()) {
+    auto& list = names[gate];
+    if (!section.is_object() || !section.contains("steps") || !section.at("steps").is_array()) {
+      continue;
+    }
+    for (const auto& step : section.at("steps")) {
+      if (step.is_object() && step.contains("name") && step.at("name").is_string()) {
+        list.push_back(step.at("name").get<std::string>());
+      }
+    }
+  }
+  return names;
+}
+
+// Checks every `needs:` entry: it names a step (of its own gate, or
+// "gate.step" of another), and no step needs itself through others.
+void check_needs(const LocatedJson& doc, std::vector<Diagnostic>& diagnostics) {
+  const auto& root = doc.value;
+  if (!root.is_object() || !root.contains("gates") || !root.at("gates").is_object()) return;
+  const auto& gates = root.at("gates");
+  const auto names = step_names_by_gate(gates);
+  std::vector<std::string> every;  // for "did you mean"
+  for (const auto& [gate, list] : names) {
+    for (const auto& name : list) every.push_back(gate + "." + name);
+  }
+  // The graph: one node per step, "gate.step"; each edge with where it is written.
+  struct Edge {
+    std::string to;
+    std::string pointer;
+  };
+  std::map<std::string, std::vector<Edge>> edges;
+  for (const auto& [gate, section] : gates.items()) {
+    if (!section.is_object() || !section.contains("steps") || !section.at("steps").is_array()) {
+      continue;
+    }
+    const std::string steps_pointer =
+        child_pointer(child_pointer(child_pointer("", "gates"), gate), "steps");
+    const auto& steps = section.at("steps");
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const auto& step = steps[i];
+      if (!step.is_object() || !step.contains("name") || !step.at("name").is_string() ||
+          !step.contains("needs") || !step.at("needs").is_array()) {
+        continue;
+      }
+      const std::string from = gate + "." + step.at("name").get<std::string>();
+      const std::string needs_pointer =
+          child_pointer(child_pointer(steps_pointer, std::to_string(i)), "needs");
+      const auto& needs = step.at("needs");
+      for (std::size_t n = 0; n < needs.size(); ++n) {
+        if (!needs[n].is_string()) continue;
+        const std::string need = needs[n].get<std::string>();
+        const std::string pointer = child_pointer(needs_pointer, std::to_string(n));
+        const std::optional<StepRef> target = resolve_need(gate, need, names);
+        if (!target) {
+          std::vector<std::string> candidates = every;
+          const auto own = names.find(gate);
+          if (own != names.end())
+            candidates.insert(candidates.end(), own->second.begin(), own->second.end());
+          diagnostics.push_back(doc.at_value(
+              pointer, "gates/" + gate + ": step '" + step.at("name").get<std::string>() +
+                           "' needs '" + need + "', which is no step of gate '" + gate +
+                           "', nor another gate's as gate.step" + did_you_mean(need, candidates)));
+          continue;
+        }
+        edges[from].push_back({target->gate + "." + target->step, pointer});
+      }
+    }
+  }
+  // Depth-first search; an edge back to a step on the path closes a cycle.
+  enum class Mark { unseen, on_path, done };
+  std::map<std::string, Mark> marks;
+  std::vector<std::string> path;
+  std::function<void(const std::string&)> visit = [&](const std::string& node) {
+    marks[node] = Mark::on_path;
+    path.push_back(node);
+    for (const Edge& edge : edges[node]) {
+      const Mark mark = marks[edge.to];
+      if (mark == Mark::on_path) {
+        std::string cycle;
+        const auto start = std::find(path.begin(), path.end(), edge.to);
+        for (auto it = start; it != path.end(); ++it) cycle += *it + " -> ";
+        diagnostics.push_back(doc.at_value(edge.pointer, "needs form a cycle: " + cycle + edge.to));
+      } else if (mark == Mark::unseen) {
+        visit(edge.to);
+      }
+    }
+    path.pop_back();
+    marks[node] = Mark::done;
+  };
+  for (const auto& [node, unused] : edges) {
+    if (marks[node] == Mark::unseen) visit(node);
+  }
+}
+
 StepConfig parse_step(const nlohmann::json& step, std::chrono::milliseconds gate_timeout,
-                      std::chrono::milliseconds grace) {
+                      std::chrono::milliseconds grace, const std::string& gate,
+                      const StepNames& names) {
   StepConfig out;
   out.name = step.at("name").get<std::string>();
   out.run = step.at("run").get<std::string>();
@@ -157,6 +277,12 @@ StepConfig parse_step(const nlohmann::json& step, std::chrono::milliseconds gate
     const auto& retry = step.at("retry");
     out.retry.exit_codes = retry.at("exit_codes").get<std::vector<int>>();
     out.retry.attempts = retry.value("attempts", 2);
+  }
+  if (step.contains("needs")) {
+    // check_needs() has made sure that each one resolves.
+    for (const auto& need : step.at("needs")) {
+      if (auto ref = resolve_need(gate, need.get<std::string>(), names)) out.needs.push_back(*ref);
+    }
   }
   return out;
 }
@@ -306,6 +432,7 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
   }
   check_checklist(doc, diagnostics);
   check_steps(doc, diagnostics);
+  check_needs(doc, diagnostics);
   std::set<int> lines_with_errors;
   for (const auto& d : diagnostics) lines_with_errors.insert(d.line);
   if (!validated_before) {
@@ -357,6 +484,7 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
 
   if (root.contains("gates")) {
     const auto& gates = root.at("gates");
+    const StepNames step_names = step_names_by_gate(gates);
     for (const auto& name : gate_names()) {
       if (!gates.contains(name)) continue;
       const auto& section = gates.at(name).is_null() ? nlohmann::json::object() : gates.at(name);
@@ -374,7 +502,7 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
           duration_or(section.value("timeout", nlohmann::json()), config.default_timeout);
       if (section.contains("steps")) {
         for (const auto& step : section.at("steps")) {
-          gate.steps.push_back(parse_step(step, timeout, config.default_grace));
+          gate.steps.push_back(parse_step(step, timeout, config.default_grace, name, step_names));
         }
       }
       if (section.contains("reports")) {

@@ -48,6 +48,12 @@ struct RetryPolicy {
   int attempts = 1;             // total attempts, including the first
 };
 
+// A step by its gate and name.
+struct StepRef {
+  std::string gate;
+  std::string step;
+};
+
 // One command of a gate.
 struct StepConfig {
   std::string name;
@@ -57,6 +63,9 @@ struct StepConfig {
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<std::string> requirements;  // empty: counts for all of its gate's
   RetryPolicy retry;
+  // The steps that must pass before it starts (`needs:`, resolved: a name of
+  // its own gate, or "gate.step" for another gate's).
+  std::vector<StepRef> needs;
 };
 
 // A report file a gate reads after its steps.

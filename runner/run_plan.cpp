@@ -38,6 +38,12 @@ Status combine(const std::vector<Status>& statuses) {
   return all_skipped ? Status::skipped : Status::passed;
 }
 
+// A step is skipped only when a step it needs did not pass: what it checks
+// was not checked, which no requirement may take for a pass.
+Status counted(const StepResult& step) {
+  return step.status == Status::skipped ? Status::error : step.status;
+}
+
 std::string step_phrase(const StepResult& step) {
   return "step '" + step.name + "' " +
          (step.message.empty() ? std::string(to_string(step.status)) : step.message);
@@ -47,6 +53,7 @@ std::string step_phrase(const StepResult& step) {
 
 RunPlan make_plan(const Config& config, const PlanContext& context) {
   RunPlan plan;
+  std::vector<std::vector<StepRef>> needs;  // of each planned step, by name
   std::set<std::string> wanted;
   for (const auto& gate : config.gates) wanted.insert(gate.name);
   for (const auto& requirement : config.requirements) {
@@ -97,6 +104,7 @@ RunPlan make_plan(const Config& config, const PlanContext& context) {
         });
         gate.steps.push_back(plan.steps.size());
         plan.steps.push_back(std::move(spec));
+        needs.push_back(step.needs);
         plan.step_requirements.push_back(std::move(judged));
       }
     }
@@ -107,6 +115,15 @@ RunPlan make_plan(const Config& config, const PlanContext& context) {
       if (!replaced) plan.builtin_requirements.push_back(name);
     }
     plan.gates.push_back(std::move(gate));
+  }
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    for (const StepRef& need : needs[i]) {
+      for (std::size_t j = 0; j < plan.steps.size(); ++j) {
+        if (plan.steps[j].gate == need.gate && plan.steps[j].name == need.step) {
+          plan.steps[i].needs.push_back(j);
+        }
+      }
+    }
   }
   return plan;
 }
@@ -122,8 +139,8 @@ GateResult judge_gate(const PlannedGate& gate, const std::vector<StepResult>& st
     const StepResult& step = step_results[index];
     result.steps.push_back(step);
     result.duration_s = std::max(result.duration_s, step.duration_s);
-    statuses.push_back(step.status);
-    if (is_failure(step.status)) ++failed_steps;
+    statuses.push_back(counted(step));
+    if (is_failure(counted(step))) ++failed_steps;
   }
   int failed_checks = 0;
   int checks = 0;
@@ -187,8 +204,8 @@ std::vector<RequirementResult> judge_requirements(const Config& config, const Ru
     for (std::size_t i = 0; i < plan.steps.size(); ++i) {
       if (!names(plan.step_requirements[i], requirement.name)) continue;
       const StepResult& step = step_results[i];
-      statuses.push_back(step.status);
-      (is_failure(step.status) ? failures : passes).push_back(step_phrase(step));
+      statuses.push_back(counted(step));
+      (is_failure(counted(step)) ? failures : passes).push_back(step_phrase(step));
     }
     // A built-in check is planned unless a step naming the requirement
     // replaces it (see named_step_effect).

@@ -144,16 +144,25 @@ class Scheduler {
         }
       }
       if (stopping_all_) skip_pending();
-      while (!stopping_all_ && !pending_.empty() && static_cast<int>(running_.size()) < jobs) {
-        const std::size_t next = pending_.front();
+      skip_unmet_needs();
+      while (!stopping_all_ && static_cast<int>(running_.size()) < jobs) {
+        // The first step in order whose needs have all passed.
+        const std::size_t ready = first_ready();
+        if (ready == pending_.size()) break;
+        const std::size_t next = pending_[ready];
         const bool exclusive_running =
             std::any_of(running_.begin(), running_.end(),
                         [&](const RunningStep& r) { return steps_[r.index].exclusive; });
         if (exclusive_running || (steps_[next].exclusive && !running_.empty())) break;
-        pending_.pop_front();
+        pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(ready));
         start(next);
       }
-      if (running_.empty()) continue;
+      if (running_.empty()) {
+        // Nothing runs and nothing could start: needs that wait on each
+        // other (the config refuses them; a caller's steps may not).
+        if (!pending_.empty() && first_ready() == pending_.size()) skip_circular_needs();
+        continue;
+      }
       wait(signals);
       service();
     }
@@ -336,6 +345,65 @@ class Scheduler {
     }
     result.push_back(name + tag);
     return result;
+  }
+
+  // Returns the position in pending_ of the first step whose needs have all
+  // passed, or pending_.size() if none may start yet.
+  std::size_t first_ready() const {
+    for (std::size_t p = 0; p < pending_.size(); ++p) {
+      const StepSpec& step = steps_[pending_[p]];
+      if (std::all_of(step.needs.begin(), step.needs.end(), [&](std::size_t need) {
+            return outcome_.results[need].status == Status::passed;
+          })) {
+        return p;
+      }
+    }
+    return pending_.size();
+  }
+
+  // Skips every pending step with a need that finished without passing (and
+  // then the steps that need those), naming the need.
+  void skip_unmet_needs() {
+    for (bool skipped = true; skipped;) {
+      skipped = false;
+      for (std::size_t p = 0; p < pending_.size();) {
+        const std::size_t index = pending_[p];
+        const StepSpec& step = steps_[index];
+        const auto unmet =
+            std::find_if(step.needs.begin(), step.needs.end(), [&](std::size_t need) {
+              const Status status = outcome_.results[need].status;
+              return status != Status::pending && status != Status::passed;
+            });
+        if (unmet == step.needs.end()) {
+          ++p;
+          continue;
+        }
+        pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(p));
+        const StepSpec& need = steps_[*unmet];
+        const Status status = outcome_.results[*unmet].status;
+        const std::string what = status == Status::skipped     ? "which was skipped"
+                                 : status == Status::cancelled ? "which was cancelled"
+                                                               : "which failed";
+        StepResult& result = outcome_.results[index];
+        result.status = Status::skipped;
+        result.message = "skipped (needs '" +
+                         (need.gate == step.gate ? need.name : need.gate + "." + need.name) +
+                         "', " + what + ")";
+        if (observer_ != nullptr) observer_->step_finished(index, step, result);
+        skipped = true;
+      }
+    }
+  }
+
+  void skip_circular_needs() {
+    while (!pending_.empty()) {
+      const std::size_t index = pending_.front();
+      pending_.pop_front();
+      StepResult& result = outcome_.results[index];
+      result.status = Status::error;
+      result.message = "not started: its needs wait on each other";
+      if (observer_ != nullptr) observer_->step_finished(index, steps_[index], result);
+    }
   }
 
   void skip_pending() {

@@ -1,6 +1,7 @@
 #pragma once
 // Runs the steps of all gates as subprocesses, in parallel up to a job limit,
-// with timeouts, retries, exclusive gates, fail-fast and Ctrl-C handling.
+// in the order their needs impose, with timeouts, retries, exclusive gates,
+// fail-fast and Ctrl-C handling.
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -25,7 +26,10 @@ struct StepSpec {
   std::chrono::milliseconds grace{std::chrono::seconds(5)};
   RetryPolicy retry;
   bool exclusive = false;  // runs alone: nothing else runs beside it
-  bool required = false;   // a failure counts for --fail-fast
+  // Indices (into the steps given to run_steps) of the steps that must pass
+  // before it starts; if one does not, it is skipped.
+  std::vector<std::size_t> needs;
+  bool required = false;  // a failure counts for --fail-fast
   std::filesystem::path log_path;
   std::filesystem::path out_dir;  // created before the step starts, if set
 };

@@ -477,5 +477,66 @@ TEST(ConfigErrors, FormatsAsFileLineColumn) {
   EXPECT_EQ(format_diagnostic(d), "a/b.yaml:3:7: error: unknown key 'x'");
 }
 
+TEST(Config, ReadsNeedsOfItsOwnGateAndOfOthers) {
+  TempDir dir;
+  const Config config = load_text(dir, std::string(kSeedBlock) + R"(gates:
+  test-coverage:
+    steps:
+      - {name: build, run: make}
+      - {name: unit, run: ctest, needs: [build]}
+      - {name: gcovr, run: gcovr, needs: [unit, lint.tidy]}
+  lint:
+    steps:
+      - {name: tidy, run: clang-tidy, needs: [test-coverage.build]}
+)");
+  const GateConfig* tests = config.gate("test-coverage");
+  ASSERT_EQ(tests->steps.size(), 3u);
+  ASSERT_EQ(tests->steps[1].needs.size(), 1u);
+  EXPECT_EQ(tests->steps[1].needs[0].gate, "test-coverage");
+  EXPECT_EQ(tests->steps[1].needs[0].step, "build");
+  ASSERT_EQ(tests->steps[2].needs.size(), 2u);
+  EXPECT_EQ(tests->steps[2].needs[1].gate, "lint");
+  EXPECT_EQ(tests->steps[2].needs[1].step, "tidy");
+  EXPECT_EQ(config.gate("lint")->steps[0].needs[0].gate, "test-coverage");
+}
+
+TEST(ConfigErrors, AnUnknownNeedIsAnErrorAtItsPlace) {
+  const auto errors = errors_of(
+      "integration_requirements: {}\ngates:\n  test-coverage:\n    steps:\n"
+      "      - {name: build, run: make}\n"
+      "      - {name: unit, run: ctest, needs: [biuld]}\n"
+      "      - name: gcovr\n        run: gcovr\n        needs:\n          - lint.tidy\n");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].line, 6);
+  EXPECT_EQ(errors[0].column, 42);
+  EXPECT_EQ(errors[0].message,
+            "gates/test-coverage: step 'unit' needs 'biuld', which is no step of gate "
+            "'test-coverage', nor another gate's as gate.step (did you mean 'build'?)");
+  EXPECT_EQ(errors[1].line, 10);
+  EXPECT_EQ(errors[1].column, 13);
+  EXPECT_NE(errors[1].message.find("needs 'lint.tidy', which is no step"), std::string::npos);
+}
+
+TEST(ConfigErrors, NeedsThatFormACycleAreAnErrorNamingIt) {
+  auto errors = errors_of(
+      "integration_requirements: {}\ngates:\n  test-coverage:\n    steps:\n"
+      "      - {name: build, run: make, needs: [lint.tidy]}\n"
+      "      - {name: unit, run: ctest, needs: [build]}\n"
+      "  lint:\n    steps:\n"
+      "      - {name: tidy, run: clang-tidy, needs: [test-coverage.unit]}\n");
+  // Reported at the need that closes it: build's, on line 5.
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 5);
+  EXPECT_EQ(errors[0].message,
+            "needs form a cycle: lint.tidy -> test-coverage.unit -> test-coverage.build -> "
+            "lint.tidy");
+  // A step that needs itself.
+  errors = errors_of(
+      "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+      "      - {name: tidy, run: clang-tidy, needs: [tidy]}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 5);
+  EXPECT_EQ(errors[0].message, "needs form a cycle: lint.tidy -> lint.tidy");
+}
 }  // namespace
 }  // namespace qgate

@@ -162,5 +162,34 @@ gates:
   EXPECT_EQ(gate.message, "1/1 steps passed, 0/1 built-in checks passed");
 }
 
+TEST(RunPlan, NeedsBecomeStepIndicesAndASkippedStepChecksNothing) {
+  TempDir dir;
+  const Config config = config_of(dir, R"(integration_requirements:
+  testing: [ {unit_tests_passing: true}, {performance_benchmarks_met: true} ]
+gates:
+  test-coverage:
+    steps:
+      - {name: build, run: make, requirements: [unit_tests_passing]}
+  performance:
+    steps:
+      - {name: bench, run: ./bench, needs: [test-coverage.build]}
+)");
+  const RunPlan plan = make_plan(config, {dir.path() / "run", {}, "run-1"});
+  ASSERT_EQ(plan.steps.size(), 2u);
+  EXPECT_TRUE(plan.steps[0].needs.empty());
+  EXPECT_EQ(plan.steps[1].needs, std::vector<std::size_t>{0});
+
+  // build failed, so bench was skipped: performance_benchmarks_met was not
+  // checked, which must not pass.
+  std::vector<StepResult> results = {step(Status::failed), step(Status::skipped)};
+  results[1].name = "bench";
+  results[1].message = "skipped (needs 'test-coverage.build', which failed)";
+  const auto verdicts = judge_requirements(config, plan, results, {});
+  const RequirementResult& bench = verdict(verdicts, "performance_benchmarks_met");
+  EXPECT_TRUE(is_failure(bench.status)) << to_string(bench.status);
+  EXPECT_EQ(bench.message, "step 'bench' skipped (needs 'test-coverage.build', which failed)");
+  EXPECT_EQ(exit_code_for(verdicts), 1);
+  EXPECT_TRUE(is_failure(judge_gate(plan.gates[1], results, {}).status));
+}
 }  // namespace
 }  // namespace qgate

@@ -325,5 +325,97 @@ TEST(Scheduler, StepThatCannotStartIsAnError) {
   EXPECT_NE(outcome.results[0].message.find("does not exist"), std::string::npos);
 }
 
+// Returns the lines of `file`.
+std::vector<std::string> lines_of(const std::filesystem::path& file) {
+  std::vector<std::string> lines;
+  std::istringstream in(read_file(file));
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(Scheduler, AStepStartsOnlyOnceEveryStepItNeedsHasPassed) {
+  TempDir dir;
+  // build writes its output late; test and coverage read it, and coverage
+  // needs test too. Nothing but needs orders them: four jobs for three steps.
+  std::vector<StepSpec> steps = {
+      make_step(dir, "coverage", "cat built >> order; echo coverage >> order"),
+      make_step(dir, "test", "cat built >> order; echo test >> order"),
+      make_step(dir, "build", "sleep 0.3; echo built > built; echo build >> order"),
+  };
+  steps[0].needs = {2, 1};
+  steps[1].needs = {2};
+  const auto outcome = run(steps, 4);
+  for (const auto& result : outcome.results) {
+    EXPECT_EQ(result.status, Status::passed) << result.name << ": " << result.message;
+  }
+  EXPECT_EQ(lines_of(dir / "order"),
+            (std::vector<std::string>{"build", "built", "test", "built", "coverage"}));
+}
+
+TEST(Scheduler, AStepWhoseNeedFailedIsSkippedNamingItAndTheRestStillRun) {
+  TempDir dir;
+  std::vector<StepSpec> steps = {
+      make_step(dir, "build", "exit 2"),
+      make_step(dir, "test", "touch test-ran"),
+      make_step(dir, "coverage", "touch coverage-ran"),
+      make_step(dir, "lint", "touch lint-ran"),
+  };
+  steps[1].needs = {0};
+  steps[2].needs = {1};  // skipped in turn
+  steps[3].gate = "security";
+  const auto outcome = run(steps, 2);
+  EXPECT_EQ(outcome.results[0].status, Status::failed);
+  EXPECT_EQ(outcome.results[1].status, Status::skipped);
+  EXPECT_EQ(outcome.results[1].message, "skipped (needs 'build', which failed)");
+  EXPECT_EQ(outcome.results[2].status, Status::skipped);
+  EXPECT_EQ(outcome.results[2].message, "skipped (needs 'test', which was skipped)");
+  EXPECT_EQ(outcome.results[3].status, Status::passed);
+  EXPECT_FALSE(std::filesystem::exists(dir / "test-ran"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "coverage-ran"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "lint-ran"));
+
+  // Another gate's step is named gate.step.
+  steps[1].gate = "test-coverage";
+  const auto across = run(steps, 2);
+  EXPECT_EQ(across.results[1].message, "skipped (needs 'lint.build', which failed)");
+}
+
+TEST(Scheduler, StepsWithoutNeedsRunInParallelWhileOthersWait) {
+  TempDir dir;
+  // slow-a and slow-b have no needs and share the two jobs; after needs
+  // slow-a only. Both slow steps must have started before either ended.
+  std::vector<StepSpec> steps = {
+      make_step(dir, "after", "echo after >> order"),
+      make_step(dir, "slow-a", "echo start-a >> order; sleep 0.5; echo end-a >> order"),
+      make_step(dir, "slow-b", "echo start-b >> order; sleep 0.5; echo end-b >> order"),
+  };
+  steps[0].needs = {1};
+  const auto started = Clock::now();
+  const auto outcome = run(steps, 2);
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  for (const auto& result : outcome.results) EXPECT_EQ(result.status, Status::passed);
+  const auto order = lines_of(dir / "order");
+  ASSERT_EQ(order.size(), 5u);
+  EXPECT_EQ(std::count(order.begin(), order.begin() + 2, "start-a") +
+                std::count(order.begin(), order.begin() + 2, "start-b"),
+            2);
+  const auto after = std::find(order.begin(), order.end(), "after");
+  const auto end_a = std::find(order.begin(), order.end(), "end-a");
+  EXPECT_LT(end_a - order.begin(), after - order.begin());
+  EXPECT_LT(seconds, 1.5);  // not one after the other (1.0 s)
+}
+
+TEST(Scheduler, NeedsThatWaitOnEachOtherEndTheRunInsteadOfHangingIt) {
+  TempDir dir;
+  // The config refuses such needs; the scheduler must not hang on them either.
+  std::vector<StepSpec> steps = {make_step(dir, "a", "true"), make_step(dir, "b", "true"),
+                                 make_step(dir, "c", "true")};
+  steps[0].needs = {1};
+  steps[1].needs = {0};
+  const auto outcome = run(steps, 2);
+  EXPECT_EQ(outcome.results[0].status, Status::error);
+  EXPECT_EQ(outcome.results[1].status, Status::error);
+  EXPECT_EQ(outcome.results[2].status, Status::passed);
+}
 }  // namespace
 }  // namespace qgate
