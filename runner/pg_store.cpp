@@ -26,13 +26,14 @@ struct Migration {
   int version;
   std::string_view path;
 };
-constexpr std::array<Migration, 6> kMigrations{{
+constexpr std::array<Migration, 7> kMigrations{{
     {1, "schemas/migrations/postgres/0001_checkout_tables.sql"},
     {2, "schemas/migrations/postgres/0002_qgate_runs.sql"},
     {3, "schemas/migrations/postgres/0003_run_queue.sql"},
     {4, "schemas/migrations/postgres/0004_pr_url.sql"},
     {5, "schemas/migrations/postgres/0005_api.sql"},
     {6, "schemas/migrations/postgres/0006_run_queue_newest.sql"},
+    {7, "schemas/migrations/postgres/0007_module_id_text.sql"},
 }};
 
 // Any fixed number: it only has to be the same in every qgate process.

@@ -191,6 +191,26 @@ TEST_P(StoreContract, TextThatIsNotUtf8InAnyFieldIsStoredRepairedNeverRefused) {
   EXPECT_GT(texts, 30);
 }
 
+TEST_P(StoreContract, KeepsModuleIdsLongerThanTheCheckoutSystemsTwentyCharacters) {
+  // qgate's own tables do not share module_checkouts' VARCHAR(20): a run
+  // recorded under a longer id (an older qgate allowed one) is never refused.
+  TempDir dir;
+  auto store = GetParam().open(dir);
+  const std::string id = "payments-reconciliation-service";
+  RunResult run = sample_run("6f1c2a3b-0000-4000-8000-000000000003", id);
+  store->begin_run(run);
+  run.gates.push_back(sample_gate("lint", Status::passed));
+  store->record_gate(run.id, run.gates.back());
+  run.status = Status::passed;
+  run.exit_code = 0;
+  run.finished_at = run.started_at;
+  store->finish_run(run);
+  const auto runs = store->list_runs({id, 10});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].module_id, id);
+  EXPECT_TRUE(store->gate_baseline(id, "lint").has_value());
+}
+
 TEST_P(StoreContract, RecordingAGateAgainReplacesIt) {
   TempDir dir;
   auto store = GetParam().open(dir);
@@ -494,7 +514,7 @@ TEST(PostgresStore, CreatesTheCheckoutTablesWhereAbsentAndTheyTakeTheCheckoutSys
   EXPECT_EQ(
       status.output,
       "migration 1: applied\nmigration 2: applied\nmigration 3: applied\nmigration 4: applied\n"
-      "migration 5: applied\nmigration 6: applied\n");
+      "migration 5: applied\nmigration 6: applied\nmigration 7: applied\n");
   EXPECT_EQ(run_command(qgate() + " db migrate --database-url '" + url + "'", "/")
                     .output.find("up to date") != std::string::npos,
             true);
