@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "reporters/findings.hpp"
+#include "runner/duration.hpp"
 
 namespace qgate {
 namespace {
@@ -18,12 +19,6 @@ const char* const kGreen = "32";
 const char* const kYellow = "33";
 const char* const kDim = "2";
 const char* const kBold = "1";
-
-std::string seconds(double s) {
-  std::ostringstream text;
-  text << std::fixed << std::setprecision(s < 10 ? 2 : 1) << s << "s";
-  return text.str();
-}
 
 const char* status_color(Status status) {
   switch (status) {
@@ -148,7 +143,7 @@ void ConsoleReporter::step_finished(std::size_t, const StepSpec& step, const Ste
   }
   std::string text = "  " + paint(pad(status_word(result.status), 6), status_color(result.status)) +
                      " " + step.gate + "/" + step.name + "  " +
-                     paint(seconds(result.duration_s), kDim);
+                     paint(format_seconds(result.duration_s), kDim);
   if (result.status != Status::passed || result.flaky) text += "  " + result.message;
   if (result.flaky) text += paint(" (flaky)", kYellow);
   text += "\n";
@@ -220,7 +215,7 @@ void ConsoleReporter::redraw() {
     out_ << "\n";
     ++live_lines_;
   }
-  out_ << paint("   " + seconds(elapsed), kDim) << "\n";
+  out_ << paint("   " + format_seconds(elapsed), kDim) << "\n";
   ++live_lines_;
   out_.flush();
   last_draw_ = std::chrono::steady_clock::now();
@@ -272,7 +267,7 @@ void ConsoleReporter::summary(const RunResult& run, const std::string& problem) 
   }
   out_ << "\n";
   print_findings(run);
-  const std::string tail = " · " + seconds(run.duration_s) + " · run " + run.id.substr(0, 8);
+  const std::string tail = " · " + format_seconds(run.duration_s) + " · run " + run.id.substr(0, 8);
   if (!problem.empty()) {
     out_ << paint("ERROR", kRed) << ": " << problem << tail << "\n";
   } else if (run.status == Status::cancelled) {

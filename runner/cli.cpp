@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iomanip>
@@ -13,6 +14,7 @@
 #include "reporters/reports.hpp"
 #include "runner/config.hpp"
 #include "runner/log_retention.hpp"
+#include "runner/duration.hpp"
 #include "runner/run_check.hpp"
 #include "runner/run_queue_cli.hpp"
 #include "runner/store.hpp"
@@ -48,15 +50,23 @@ int history(const std::string& url, const std::string& state_dir, const std::str
   if (!store) return kExitUsage;
   store->reap_interrupted();
   const auto runs = store->list_runs({module, limit});
-  out << std::left << std::setw(10) << "RUN" << std::setw(25) << "STARTED" << std::setw(14)
-      << "MODULE" << std::setw(13) << "STATUS" << std::setw(10) << "DURATION"
+  // Each column as wide as its widest value, two spaces apart: module ids
+  // and durations have no fixed width.
+  std::size_t module_width = std::string_view("MODULE").size();
+  std::size_t duration_width = std::string_view("DURATION").size();
+  for (const auto& run : runs) {
+    module_width = std::max(module_width, run.module_id.size());
+    duration_width = std::max(duration_width, format_seconds(run.duration_s).size());
+  }
+  out << std::left << std::setw(10) << "RUN" << std::setw(26) << "STARTED"
+      << std::setw(static_cast<int>(module_width + 2)) << "MODULE" << std::setw(13) << "STATUS"
+      << std::setw(static_cast<int>(duration_width + 2)) << "DURATION"
       << "GATES (passed/failed)\n";
   for (const auto& run : runs) {
-    std::ostringstream duration;
-    duration << std::fixed << std::setprecision(2) << run.duration_s << "s";
-    out << std::setw(10) << run.id.substr(0, 8) << std::setw(25) << run.started_at << std::setw(14)
-        << run.module_id << std::setw(13) << to_string(run.status) << std::setw(10)
-        << duration.str() << run.gates_passed << "/" << run.gates_failed << "\n";
+    out << std::setw(10) << run.id.substr(0, 8) << std::setw(26) << run.started_at
+        << std::setw(static_cast<int>(module_width + 2)) << run.module_id << std::setw(13)
+        << to_string(run.status) << std::setw(static_cast<int>(duration_width + 2))
+        << format_seconds(run.duration_s) << run.gates_passed << "/" << run.gates_failed << "\n";
   }
   if (runs.empty()) out << "(no runs)\n";
   return kExitPassed;

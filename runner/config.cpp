@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "runner/config_schema.hpp"
 #include "runner/duration.hpp"
@@ -97,6 +98,89 @@ void check_checklist(const LocatedJson& doc, std::vector<Diagnostic>& diagnostic
   }
 }
 
+// Returns the number of UTF-8 characters of `text` (as PostgreSQL counts
+// VARCHAR lengths), or nothing if it is not UTF-8.
+std::optional<std::size_t> utf8_length(const std::string& text) {
+  std::size_t characters = 0;
+  for (std::size_t i = 0; i < text.size(); ++characters) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    if (c < 0x80) {
+      length = 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+    }
+    if (length == 0 || i + length > text.size()) return std::nullopt;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return std::nullopt;
+    }
+    i += length;
+  }
+  return characters;
+}
+
+std::string module_id_limit() {
+  const std::string n = std::to_string(kMaxModuleIdLength);
+  return "module ids have at most " + n +
+         " characters (module_checkouts.module_id of the checkout system is VARCHAR(" + n + "))";
+}
+
+// Checks `module.id` for a length the schema's pattern would only call a
+// mismatch.
+void check_module_id(const LocatedJson& doc, std::vector<Diagnostic>& diagnostics) {
+  const auto& root = doc.value;
+  if (!root.is_object() || !root.contains("module") || !root.at("module").is_object()) return;
+  const auto& module = root.at("module");
+  if (!module.contains("id") || !module.at("id").is_string()) return;
+  const std::string id = module.at("id").get<std::string>();
+  const auto length = utf8_length(id);
+  if (length && *length > kMaxModuleIdLength) {
+    diagnostics.push_back(doc.at_value("/module/id", "module.id '" + id + "' has " +
+                                                         std::to_string(*length) + " characters; " +
+                                                         module_id_limit()));
+  }
+}
+
+std::string where(const std::string& pointer) {
+  return pointer.empty() ? "top level" : pointer.substr(1);
+}
+
+// Checks every duration the schema names (definitions "duration" and
+// "timeout") for what its pattern cannot say: a timeout of 0, and more than
+// kLongestDuration.
+void check_durations(const LocatedJson& doc, std::vector<Diagnostic>& diagnostics) {
+  for_each_definition_use(
+      config_schema(), doc.value,
+      [&](const std::string& pointer, const nlohmann::json& value, const std::string& name) {
+        if (name != "duration" && name != "timeout") return;
+        std::optional<std::chrono::milliseconds> duration;
+        const auto longest = std::chrono::duration_cast<std::chrono::seconds>(kLongestDuration);
+        if (value.is_number_integer()) {
+          const long long seconds = value.get<long long>();
+          if (seconds < 0) return;  // the schema says so
+          duration = seconds > longest.count() ? std::chrono::milliseconds::max()
+                                               : std::chrono::seconds(seconds);
+        } else if (value.is_string()) {
+          duration = parse_duration(value.get<std::string>());
+        }
+        if (!duration) return;
+        const std::string text = scalar_text(value);
+        if (name == "timeout" && duration->count() == 0) {
+          diagnostics.push_back(doc.at_value(
+              pointer, where(pointer) + ": a timeout of " + text +
+                           " would stop the step as it starts; give more than 0 (e.g. 30s)"));
+        } else if (*duration > kLongestDuration) {
+          diagnostics.push_back(doc.at_value(pointer, where(pointer) + ": " + text +
+                                                          " is longer than a week (168h), the most "
+                                                          "qgate allows"));
+        }
+      });
+}
+
 void check_steps(const LocatedJson& doc, std::vector<Diagnostic>& diagnostics) {
   const auto& root = doc.value;
   if (!root.is_object() || !root.contains("gates") || !root.at("gates").is_object()) return;
@@ -117,6 +201,28 @@ void check_steps(const LocatedJson& doc, std::vector<Diagnostic>& diagnostics) {
         diagnostics.push_back(doc.at_value(child_pointer(step_pointer, "name"),
                                            "gates/" + gate + ": two steps are named '" +
                                                step.at("name").get<std::string>() + "'"));
+      }
+      if (step.contains("env") && step.at("env").is_object()) {
+        for (const auto& [name, unused] : step.at("env").items()) {
+          const std::string pointer = child_pointer(child_pointer(step_pointer, "env"), name);
+          const std::string prefix = "gates/" + gate + "/steps/" + std::to_string(i) + "/env: ";
+          if (name.empty()) {
+            diagnostics.push_back(doc.at_key(pointer, prefix + "an environment variable needs a "
+                                                               "name"));
+          } else if (name.find_first_of(std::string("=\0", 2)) != std::string::npos) {
+            diagnostics.push_back(doc.at_key(
+                pointer, prefix +
+                             nlohmann::json(name).dump(-1, ' ', false,
+                                                       nlohmann::json::error_handler_t::replace) +
+                             " cannot name an environment variable: a name holds no '=' or "
+                             "NUL"));
+          } else if (name.rfind("QGATE_", 0) == 0) {
+            diagnostics.push_back(doc.at_key(
+                pointer, prefix + "'" + name +
+                             "': names starting with QGATE_ are qgate's own, set for every step "
+                             "(QGATE_OUT, QGATE_MODULE_ID, ...)"));
+          }
+        }
       }
       if (!step.contains("requirements") || !step.at("requirements").is_array()) continue;
       const auto& requirements = step.at("requirements");
@@ -354,7 +460,24 @@ void resolve_module(const LocatedJson& doc, Config& config, std::vector<Diagnost
     if (module.repository.empty()) module.repository = found->repository;
     if (module.dependencies.empty()) module.dependencies = found->dependencies;
   }
-  if (module.id.empty()) module.id = config.module_dir.filename().string();
+  if (module.id.empty()) {
+    // Every store would take a longer one but PostgreSQL's: refused
+    // whatever the store, so that a module passing locally passes in CI.
+    const std::string folder = config.module_dir.filename().string();
+    const auto length = utf8_length(folder);
+    if (!length || *length == 0 || *length > kMaxModuleIdLength) {
+      diagnostics.push_back(
+          Diagnostic{doc.file, 0, 0,
+                     "the module id defaults to the name of the folder " +
+                         config.module_dir.string() + ", '" + folder + "', " +
+                         (length ? "which has " + std::to_string(*length) + " characters"
+                                 : std::string("which is not UTF-8 text")) +
+                         "; " + module_id_limit() +
+                         ": set `module.id` (or `module.key` and `module.registry`)"});
+      return;
+    }
+    module.id = folder;
+  }
   if (module.name.empty()) module.name = module.id;
 }
 
@@ -431,8 +554,10 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
                                     "the top level")});
   }
   check_checklist(doc, diagnostics);
+  check_module_id(doc, diagnostics);
   check_steps(doc, diagnostics);
   check_needs(doc, diagnostics);
+  check_durations(doc, diagnostics);
   std::set<int> lines_with_errors;
   for (const auto& d : diagnostics) lines_with_errors.insert(d.line);
   if (!validated_before) {
@@ -442,7 +567,9 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
   }
   if (!diagnostics.empty()) {
     std::stable_sort(diagnostics.begin(), diagnostics.end(),
-                     [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });
+                     [](const Diagnostic& a, const Diagnostic& b) {
+                       return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                     });
     throw ConfigError(std::move(diagnostics));
   }
 
@@ -545,7 +672,7 @@ std::vector<ModuleInfo> load_module_registry(const fs::path& path) {
       continue;
     }
     const std::string id = entry.at("id").get<std::string>();
-    if (id.empty() || id.size() > 20) {
+    if (id.empty() || id.size() > kMaxModuleIdLength) {
       diagnostics.push_back(doc.at_value(pointer + "/id", "modules/" + key + "/id: '" + id +
                                                               "' must be 1 to 20 characters "
                                                               "(module_checkouts.module_id)"));

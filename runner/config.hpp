@@ -14,6 +14,10 @@
 
 namespace qgate {
 
+// The most characters a module id may have: the checkout system's
+// module_checkouts.module_id is VARCHAR(20), which PostgreSQL enforces.
+inline constexpr std::size_t kMaxModuleIdLength = 20;
+
 // One problem in a configuration file, at a 1-based line and column.
 struct Diagnostic {
   std::string file;

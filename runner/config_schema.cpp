@@ -170,12 +170,64 @@ const nlohmann::json* resolve(const nlohmann::json& root, const nlohmann::json* 
   return schema;
 }
 
+// Returns whether `value` has one of the JSON Schema types of `schema`
+// (a schema without "type" takes anything).
+bool has_schema_type(const nlohmann::json* schema, const nlohmann::json& value) {
+  if (schema == nullptr || !schema->is_object() || !schema->contains("type")) return true;
+  const auto matches = [&](const std::string& type) {
+    if (type == "object") return value.is_object();
+    if (type == "array") return value.is_array();
+    if (type == "string") return value.is_string();
+    if (type == "boolean") return value.is_boolean();
+    if (type == "integer") return value.is_number_integer();
+    if (type == "number") return value.is_number();
+    if (type == "null") return value.is_null();
+    return false;
+  };
+  const auto& type = schema->at("type");
+  if (type.is_string()) return matches(type.get<std::string>());
+  return std::any_of(type.begin(), type.end(),
+                     [&](const nlohmann::json& t) { return t.is_string() && matches(t); });
+}
+
+// Returns the one alternative of `schema`'s oneOf whose type `value` has, or
+// nullptr when there is no oneOf or not exactly one such alternative.
+const nlohmann::json* alternative_for(const nlohmann::json& root, const nlohmann::json* schema,
+                                      const nlohmann::json& value) {
+  if (schema == nullptr || !schema->is_object() || !schema->contains("oneOf")) return nullptr;
+  const nlohmann::json* found = nullptr;
+  for (const auto& alternative : schema->at("oneOf")) {
+    const nlohmann::json* resolved = resolve(root, &alternative);
+    if (!has_schema_type(resolved, value)) continue;
+    if (found != nullptr) return nullptr;
+    found = resolved;
+  }
+  return found;
+}
+
 // Returns the subschema that governs the value at `pointer`, if it can be
-// found by following properties, additionalProperties and items.
-const nlohmann::json* subschema_at(const nlohmann::json& root, const std::string& pointer) {
+// found by following properties, additionalProperties, items and, on the way
+// (given the `document`), the oneOf alternative of each value's type.
+const nlohmann::json* subschema_at(const nlohmann::json& root, const std::string& pointer,
+                                   const nlohmann::json* document = nullptr) {
   const nlohmann::json* schema = resolve(root, &root);
+  const nlohmann::json* value = document;
   for (const auto& token : split_pointer(pointer)) {
     if (schema == nullptr || !schema->is_object()) return nullptr;
+    if (value != nullptr) {
+      if (const nlohmann::json* alternative = alternative_for(root, schema, *value)) {
+        schema = alternative;
+      }
+      const nlohmann::json* child = nullptr;
+      if (value->is_object() && value->contains(token)) {
+        child = &value->at(token);
+      } else if (value->is_array() && !token.empty() &&
+                 token.find_first_not_of("0123456789") == std::string::npos && token.size() < 10 &&
+                 std::stoul(token) < value->size()) {
+        child = &(*value)[std::stoul(token)];
+      }
+      value = child;
+    }
     if (schema->contains("properties") && schema->at("properties").contains(token)) {
       schema = resolve(root, &schema->at("properties").at(token));
     } else if (schema->contains("additionalProperties") &&
@@ -188,6 +240,40 @@ const nlohmann::json* subschema_at(const nlohmann::json& root, const std::string
     }
   }
   return schema;
+}
+
+void visit_definitions(const nlohmann::json& root, const nlohmann::json* schema,
+                       const nlohmann::json& value, const std::string& pointer,
+                       const std::function<void(const std::string&, const nlohmann::json&,
+                                                const std::string&)>& visit) {
+  if (schema == nullptr || !schema->is_object()) return;
+  if (schema->contains("$ref") && schema->at("$ref").is_string()) {
+    const std::string ref = schema->at("$ref").get<std::string>();
+    const std::string prefix = "#/definitions/";
+    if (ref.rfind(prefix, 0) == 0) visit(pointer, value, ref.substr(prefix.size()));
+    schema = resolve(root, schema);
+    if (schema == nullptr || !schema->is_object()) return;
+  }
+  if (const nlohmann::json* alternative = alternative_for(root, schema, value)) {
+    schema = alternative;
+  }
+  if (value.is_object()) {
+    for (const auto& [key, child] : value.items()) {
+      const nlohmann::json* sub = nullptr;
+      if (schema->contains("properties") && schema->at("properties").contains(key)) {
+        sub = &schema->at("properties").at(key);
+      } else if (schema->contains("additionalProperties") &&
+                 schema->at("additionalProperties").is_object()) {
+        sub = &schema->at("additionalProperties");
+      }
+      visit_definitions(root, sub, child, child_pointer(pointer, key), visit);
+    }
+  } else if (value.is_array() && schema->contains("items") && schema->at("items").is_object()) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      visit_definitions(root, &schema->at("items"), value[i],
+                        child_pointer(pointer, std::to_string(i)), visit);
+    }
+  }
 }
 
 std::string json_type_name(const nlohmann::json& value) {
@@ -218,8 +304,8 @@ std::string expected_types(const nlohmann::json* schema) {
 
 // Turns one valijson error into a diagnostic a person can act on; nothing for
 // the summary errors that only repeat a deeper one.
-std::optional<Diagnostic> explain(const LocatedJson& document, const nlohmann::json& schema,
-                                  const valijson::ValidationResults::Error& error) {
+// Returns the JSON pointer of the value a valijson error is about.
+std::string error_pointer(const valijson::ValidationResults::Error& error) {
   std::string pointer;
   for (const auto& element : error.context) {
     if (element == "<root>") continue;
@@ -232,20 +318,68 @@ std::optional<Diagnostic> explain(const LocatedJson& document, const nlohmann::j
     }
     pointer = child_pointer(pointer, token);
   }
+  return pointer;
+}
+
+// A diagnostic explained from one valijson error.
+struct Explained {
+  Diagnostic diagnostic;
+  std::string pointer;
+  // Said only if nothing at or below `pointer` is: what the one alternative
+  // of a oneOf that the value's type fits says is better, when it says anything.
+  bool fallback = false;
+};
+
+std::optional<Explained> explain(const LocatedJson& document, const nlohmann::json& schema,
+                                 const valijson::ValidationResults::Error& error) {
+  const std::string pointer = error_pointer(error);
   const std::string& text = error.description;
   const std::string where = pointer.empty() ? "top level" : pointer.substr(1);
   if (text.rfind("Failed to validate against schema associated with", 0) == 0 ||
       text.rfind("Failed to validate item #", 0) == 0 ||
+      text.rfind("Failed to validate against child schema #", 0) == 0 ||
       text.rfind("Failed to validate against additional properties schema", 0) == 0) {
     return std::nullopt;
+  }
+  const auto at_value = [&](std::string message) {
+    return Explained{document.at_value(pointer, std::move(message)), pointer};
+  };
+  const nlohmann::json* value = nullptr;
+  try {
+    value = &document.value.at(nlohmann::json::json_pointer(pointer));
+  } catch (const std::exception&) {
+  }
+  const nlohmann::json* sub = subschema_at(schema, pointer, &document.value);
+  if (sub != nullptr && sub->contains("oneOf")) {
+    // The alternatives' own errors confuse more than they help: say what fits.
+    if (sub->contains("description")) {
+      return at_value(where + ": " + sub->at("description").get<std::string>());
+    }
+    std::string expected;
+    for (const auto& choice : sub->at("oneOf")) {
+      const std::string types = expected_types(resolve(schema, &choice));
+      if (!types.empty()) expected += (expected.empty() ? "" : " or ") + types;
+    }
+    Explained types = at_value(where + ": expected " + expected +
+                               (value != nullptr ? ", got " + json_type_name(*value) : ""));
+    const nlohmann::json* alternative =
+        value == nullptr ? nullptr : alternative_for(schema, sub, *value);
+    if (alternative == nullptr) return types;
+    // The value has the type of one alternative: what that one says counts
+    // (the others say "wrong type", and oneOf that none fits).
+    if (text.rfind("Failed to validate against any child schemas", 0) == 0) {
+      types.fallback = true;
+      return types;
+    }
+    if (text == "Value type not permitted by 'type' constraint.") return std::nullopt;
+    sub = alternative;
   }
   const std::string unknown_prefix = "or 'additionalProperties' constraints: '";
   if (const std::size_t at = text.find(unknown_prefix); at != std::string::npos) {
     std::string key = text.substr(at + unknown_prefix.size());
     if (key.size() >= 2) key = key.substr(0, key.size() - 2);
     std::vector<std::string> allowed;
-    if (const nlohmann::json* sub = subschema_at(schema, pointer);
-        sub != nullptr && sub->contains("properties")) {
+    if (sub != nullptr && sub->contains("properties")) {
       for (const auto& [name, unused] : sub->at("properties").items()) allowed.push_back(name);
     }
     std::string message = "unknown key '" + key + "' in " + where + did_you_mean(key, allowed);
@@ -254,48 +388,47 @@ std::optional<Diagnostic> explain(const LocatedJson& document, const nlohmann::j
       for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
       message += " (expected one of: " + list + ")";
     }
-    return document.at_key(child_pointer(pointer, key), message);
+    return Explained{document.at_key(child_pointer(pointer, key), message), pointer};
   }
   if (text.rfind("Missing required property '", 0) == 0) {
     const std::string key = text.substr(27, text.size() - 29);
-    return document.at_value(pointer, where + ": missing required key '" + key + "'");
+    return at_value(where + ": missing required key '" + key + "'");
   }
-  const nlohmann::json* value = nullptr;
-  try {
-    value = &document.value.at(nlohmann::json::json_pointer(pointer));
-  } catch (const std::exception&) {
-  }
-  const nlohmann::json* sub = subschema_at(schema, pointer);
-  if (sub != nullptr && sub->contains("oneOf")) {
-    // The alternatives' own errors confuse more than they help: say what fits.
-    if (sub->contains("description")) {
-      return document.at_value(pointer, where + ": " + sub->at("description").get<std::string>());
+  if (text == "Failed to match against any enum values." && value != nullptr && sub != nullptr &&
+      sub->contains("enum") && sub->at("enum").is_array()) {
+    std::vector<std::string> allowed;
+    for (const auto& choice : sub->at("enum")) {
+      allowed.push_back(choice.is_string() ? choice.get<std::string>() : choice.dump());
     }
-    std::string expected;
-    for (const auto& alternative : sub->at("oneOf")) {
-      const std::string types = expected_types(resolve(schema, &alternative));
-      if (!types.empty()) expected += (expected.empty() ? "" : " or ") + types;
+    const std::string shown =
+        value->is_string() ? "'" + value->get<std::string>() + "'"
+                           : value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string message = where + ": unknown value " + shown;
+    if (const std::string hint =
+            value->is_string() ? did_you_mean(value->get<std::string>(), allowed) : std::string();
+        !hint.empty()) {
+      message += hint;
+    } else {
+      std::string list;
+      for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
+      message += " (expected one of: " + list + ")";
     }
-    return document.at_value(pointer,
-                             where + ": expected " + expected +
-                                 (value != nullptr ? ", got " + json_type_name(*value) : ""));
+    return at_value(message);
   }
   if (text == "Value type not permitted by 'type' constraint." && value != nullptr) {
     const std::string expected = expected_types(sub);
-    return document.at_value(pointer, where + ": expected " +
-                                          (expected.empty() ? "another type" : expected) +
-                                          ", got " + json_type_name(*value));
+    return at_value(where + ": expected " + (expected.empty() ? "another type" : expected) +
+                    ", got " + json_type_name(*value));
   }
   if (text == "Failed to match regex specified by 'pattern' constraint." && value != nullptr &&
       sub != nullptr && sub->contains("pattern")) {
     // A YAML string need not be UTF-8: shown with U+FFFD for its bad bytes,
     // as dump() would otherwise throw.
-    return document.at_value(
-        pointer, where + ": '" +
-                     value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                     "' does not match " + sub->at("pattern").get<std::string>());
+    return at_value(where + ": '" +
+                    value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                    "' does not match " + sub->at("pattern").get<std::string>());
   }
-  return document.at_value(pointer, where + ": " + text);
+  return at_value(where + ": " + text);
 }
 
 }  // namespace
@@ -312,6 +445,12 @@ std::string child_pointer(const std::string& pointer, const std::string& token) 
     }
   }
   return pointer + "/" + escaped;
+}
+
+void for_each_definition_use(const nlohmann::json& schema, const nlohmann::json& document,
+                             const std::function<void(const std::string&, const nlohmann::json&,
+                                                      const std::string&)>& visit) {
+  visit_definitions(schema, resolve(schema, &schema), document, "", visit);
 }
 
 Diagnostic LocatedJson::at_value(const std::string& pointer, std::string message) const {
@@ -411,13 +550,22 @@ std::vector<Diagnostic> validate_with_schema(const LocatedJson& document,
   std::vector<Diagnostic> diagnostics;
   if (validator.validate(parsed, target, &results)) return diagnostics;
   valijson::ValidationResults::Error error;
-  std::set<std::pair<int, int>> seen;
+  std::vector<Explained> explained;
   while (results.popError(error)) {
-    auto diagnostic = explain(document, schema, error);
-    if (!diagnostic) continue;
+    if (auto one = explain(document, schema, error)) explained.push_back(std::move(*one));
+  }
+  const auto said_below = [&](const std::string& pointer) {
+    return std::any_of(explained.begin(), explained.end(), [&](const Explained& other) {
+      return !other.fallback &&
+             (other.pointer == pointer || other.pointer.rfind(pointer + "/", 0) == 0);
+    });
+  };
+  std::set<std::pair<int, int>> seen;
+  for (auto& one : explained) {
+    if (one.fallback && said_below(one.pointer)) continue;
     // oneOf alternatives repeat themselves at one place; keep the first.
-    if (!seen.insert({diagnostic->line, diagnostic->column}).second) continue;
-    diagnostics.push_back(std::move(*diagnostic));
+    if (!seen.insert({one.diagnostic.line, one.diagnostic.column}).second) continue;
+    diagnostics.push_back(std::move(one.diagnostic));
   }
   std::sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);

@@ -2,6 +2,7 @@
 // YAML documents turned into JSON with the position of every value and key
 // kept, so that JSON Schema errors can name file:line:column.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -42,6 +43,15 @@ LocatedJson load_located_yaml(const std::string& path, const YamlLimits& limits 
 // diagnostic per problem, with "did you mean" for misspelt keys.
 std::vector<Diagnostic> validate_with_schema(const LocatedJson& document,
                                              const nlohmann::json& schema);
+
+// Calls `visit(pointer, value, name)` for each value of `document` whose
+// place in `schema` is a "$ref" to "#/definitions/<name>", following
+// properties, additionalProperties, items and the oneOf alternative of the
+// value's type: checks that the schema cannot express find their values so.
+void for_each_definition_use(
+    const nlohmann::json& schema, const nlohmann::json& document,
+    const std::function<void(const std::string& pointer, const nlohmann::json& value,
+                             const std::string& name)>& visit);
 
 // Returns the JSON pointer of `pointer`'s child `token` (escaping '~' and '/').
 std::string child_pointer(const std::string& pointer, const std::string& token);

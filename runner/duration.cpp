@@ -1,7 +1,10 @@
 #include "runner/duration.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 
 namespace qgate {
 
@@ -38,10 +41,28 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     } else {
       return std::nullopt;
     }
-    total_ms += number * factor;
+    // Saturated: thousands of terms of 9999999h would overflow the sum.
+    constexpr std::int64_t kCeiling = std::int64_t{1} << 60;
+    total_ms = std::min(kCeiling, total_ms + number * factor);
     any = true;
   }
   return std::chrono::milliseconds(total_ms);
+}
+
+std::string format_seconds(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) seconds = 0;
+  char text[64];
+  // Rounded as printed, so that 59.96 s reads "1 min 00 s", not "60.0 s".
+  if (std::round(seconds * 10) / 10 < 60) {
+    std::snprintf(text, sizeof text, "%.1f s", seconds);
+  } else if (std::lround(seconds) < 3600) {
+    const long whole = std::lround(seconds);
+    std::snprintf(text, sizeof text, "%ld min %02ld s", whole / 60, whole % 60);
+  } else {
+    const long minutes = std::lround(seconds / 60);
+    std::snprintf(text, sizeof text, "%ld h %02ld min", minutes / 60, minutes % 60);
+  }
+  return text;
 }
 
 }  // namespace qgate

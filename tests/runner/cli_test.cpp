@@ -512,6 +512,51 @@ TEST(Cli, AConfigThatIsNotARegularFileExitsTwoSayingWhatItIs) {
       << run.output;
 }
 
+TEST(Cli, AFolderNameTooLongForAModuleIdExitsTwoBeforeAnythingIsRecorded) {
+  TempDir dir;
+  const fs::path module = dir / "payments-reconciliation-service";
+  write_file(module / "integration-requirements.yaml",
+             "integration_requirements:\n  code_quality: [ {linting_rules_followed: true} ]\n"
+             "gates: {lint: {steps: [{name: l, run: 'true'}]}}\n");
+  for (const char* command : {"validate", "check --ci"}) {
+    const auto result = run_command(qgate() + " " + command, module);
+    EXPECT_EQ(result.exit_code, 2) << command << "\n" << result.output;
+    EXPECT_NE(result.output.find("integration-requirements.yaml: error: the module id defaults to "
+                                 "the name of the folder "),
+              std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find("'payments-reconciliation-service', which has 31 characters"),
+              std::string::npos)
+        << result.output;
+  }
+  EXPECT_FALSE(fs::exists(module / ".qgate/qgate.db"));
+}
+
+TEST(Cli, HistoryKeepsItsColumnsApartForLongModuleIdsAndPrintsDurationsInSeconds) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\nmodule: {id: payments-reconciler1}\n"
+             "gates: {lint: {steps: [{name: l, run: 'true'}]}}\n");
+  const auto check = run_command(qgate() + " check --ci", dir.path());
+  ASSERT_EQ(check.exit_code, 0) << check.output;
+  // The step's line and the final line: "0.0 s", not "0.01s".
+  EXPECT_TRUE(std::regex_search(check.output, std::regex("PASS +lint/l +[0-9]+\\.[0-9] s\n")))
+      << check.output;
+  EXPECT_TRUE(std::regex_search(check.output,
+                                std::regex("every required gate passed · [0-9]+\\.[0-9] s · run")))
+      << check.output;
+  const auto history = run_command(qgate() + " history", dir.path());
+  EXPECT_EQ(history.exit_code, 0);
+  EXPECT_TRUE(std::regex_search(
+      history.output,
+      std::regex("\n[0-9a-f]{8}  +[0-9T:.Z-]+  +payments-reconciler1  +passed  +[0-9]+\\.[0-9] s  +"
+                 "1/0\n")))
+      << history.output;
+  EXPECT_TRUE(std::regex_search(history.output,
+                                std::regex("^RUN +STARTED +MODULE +STATUS +DURATION +GATES")))
+      << history.output;
+}
+
 TEST(Cli, ValidateChecksTheConfigOnly) {
   TempDir dir;
   const fs::path examples = copy_examples(dir);
@@ -539,12 +584,15 @@ class CliConfigErrors : public ::testing::TestWithParam<BrokenConfig> {};
 TEST_P(CliConfigErrors, ExitTwoNamingFileLineColumn) {
   TempDir dir;
   write_file(dir / "integration-requirements.yaml", GetParam().text);
-  const auto result = run_command(qgate() + " check --ci", dir.path());
-  EXPECT_EQ(result.exit_code, 2) << result.output;
   // "{dir}" stands for the test's folder (the registry is named by its full path).
   std::string expected = std::string(GetParam().position) + ": error: ";
   if (expected.rfind("{dir}", 0) == 0) expected.replace(0, 5, dir.path().string());
-  EXPECT_EQ(result.output.rfind(expected, 0), 0u) << result.output;
+  // At validate time as well as when a run starts.
+  for (const char* command : {"check --ci", "validate"}) {
+    const auto result = run_command(qgate() + " " + command, dir.path());
+    EXPECT_EQ(result.exit_code, 2) << command << "\n" << result.output;
+    EXPECT_EQ(result.output.rfind(expected, 0), 0u) << command << "\n" << result.output;
+  }
   EXPECT_FALSE(fs::exists(dir / ".qgate/qgate.db"));
 }
 
@@ -586,6 +634,34 @@ INSTANTIATE_TEST_SUITE_P(
                      "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
                      "      - {name: a, run: b}\n      - {name: a, run: c}\n",
                      "integration-requirements.yaml:6:16"},
+        BrokenConfig{"second_document",
+                     "integration_requirements: {}\n---\ngates: {lint: {steps: [{name: a, run: "
+                     "b}]}}\n",
+                     "integration-requirements.yaml:2:1"},
+        BrokenConfig{"unknown_report_format",
+                     "integration_requirements: {}\ngates:\n  lint:\n    reports:\n"
+                     "      - {path: tidy.xml, format: clang-tidy}\n",
+                     "integration-requirements.yaml:5:34"},
+        BrokenConfig{"zero_timeout",
+                     "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+                     "      - {name: a, run: b, timeout: 0s}\n",
+                     "integration-requirements.yaml:5:36"},
+        BrokenConfig{"overflowing_timeout",
+                     "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+                     "      - {name: a, run: b, timeout: 2562047h}\n",
+                     "integration-requirements.yaml:5:36"},
+        BrokenConfig{"env_name_with_equals",
+                     "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+                     "      - {name: a, run: b, env: {'A=B': x}}\n",
+                     "integration-requirements.yaml:5:33"},
+        BrokenConfig{"empty_env_name",
+                     "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+                     "      - {name: a, run: b, env: {'': x}}\n",
+                     "integration-requirements.yaml:5:33"},
+        BrokenConfig{"env_overriding_qgate",
+                     "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+                     "      - {name: a, run: b, env: {QGATE_MODULE_ID: other}}\n",
+                     "integration-requirements.yaml:5:33"},
         BrokenConfig{"missing_registry",
                      "integration_requirements: {}\nmodule: {key: x, registry: nowhere.yaml}\n",
                      "{dir}/nowhere.yaml"}),

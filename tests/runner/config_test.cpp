@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "gates/report_reader.hpp"
 #include "runner/requirements.hpp"
 #include "tests/test_support.hpp"
 
 namespace qgate {
 namespace {
 
+using testing::read_file;
 using testing::TempDir;
 using testing::write_file;
 
@@ -470,6 +472,139 @@ TEST(ConfigLimits, ARegistryThatIsNotARegularFileSaysWhatItIs) {
     EXPECT_EQ(error.diagnostics()[0].file, (dir / "registry").string());
     EXPECT_EQ(error.diagnostics()[0].message, "is a folder, not a file");
   }
+}
+
+TEST(ConfigErrors, AFolderNameTooLongForAModuleIdSaysWhereTheIdCameFrom) {
+  // Fine in SQLite, but every run on PostgreSQL exited 3 (VARCHAR(20)).
+  TempDir dir;
+  const auto folder = dir / "a-module-folder-of-31-characters";
+  write_file(folder / "integration-requirements.yaml", kSeedFlow);
+  try {
+    load_config(folder / "integration-requirements.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& error) {
+    ASSERT_EQ(error.diagnostics().size(), 1u);
+    EXPECT_EQ(format_diagnostic(error.diagnostics()[0]),
+              (folder / "integration-requirements.yaml").string() +
+                  ": error: the module id defaults to the name of the folder " + folder.string() +
+                  ", 'a-module-folder-of-31-characters', which has 32 characters; module ids "
+                  "have at most 20 characters (module_checkouts.module_id of the checkout system "
+                  "is VARCHAR(20)): set `module.id` (or `module.key` and `module.registry`)");
+  }
+  // Named in the file, the same folder is fine.
+  write_file(folder / "integration-requirements.yaml",
+             std::string(kSeedFlow) + "module: {id: web-001}\n");
+  EXPECT_EQ(load_config(folder / "integration-requirements.yaml").module.id, "web-001");
+}
+
+TEST(ConfigErrors, AModuleIdTooLongIsAnErrorAtModuleId) {
+  const auto errors =
+      errors_of("integration_requirements: {}\nmodule:\n  id: checkout-service-backend\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 3);
+  EXPECT_EQ(errors[0].column, 7);
+  EXPECT_EQ(errors[0].message,
+            "module.id 'checkout-service-backend' has 24 characters; module ids have at most 20 "
+            "characters (module_checkouts.module_id of the checkout system is VARCHAR(20))");
+}
+
+TEST(ConfigErrors, AnUnknownReportFormatIsAnErrorAtFormat) {
+  // It passed validate and failed the gate at run time.
+  const auto errors = errors_of(
+      "integration_requirements: {}\ngates:\n  lint:\n    reports:\n"
+      "      - {path: build/tidy.xml, format: chekstyle}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 5);
+  EXPECT_EQ(errors[0].column, 40);
+  EXPECT_EQ(errors[0].message,
+            "gates/lint/reports/0/format: unknown value 'chekstyle' (did you mean 'checkstyle'?)");
+}
+
+TEST(ConfigErrors, TheSchemasReportFormatsAreTheOnesQgateReads) {
+  const auto schema =
+      nlohmann::json::parse(read_file(testing::source_dir() / "schemas/config.schema.json"));
+  const auto& formats =
+      schema.at("definitions").at("report").at("oneOf").at(1).at("properties").at("format");
+  EXPECT_EQ(formats.at("enum").get<std::vector<std::string>>(), report_format_names());
+}
+
+TEST(ConfigErrors, AMappingOfTheWrongShapeSaysWhatIsWrongInIt) {
+  // Was "gates/lint/reports/0: expected a string or a mapping, got a mapping".
+  auto errors = errors_of(
+      "integration_requirements: {}\ngates:\n  lint:\n    reports:\n"
+      "      - {path: build/tidy.xml, fromat: checkstyle}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 5);
+  EXPECT_EQ(errors[0].column, 32);
+  EXPECT_EQ(errors[0].message,
+            "unknown key 'fromat' in gates/lint/reports/0 (did you mean 'format'?)");
+  errors = errors_of(
+      "integration_requirements: {}\ngates:\n  lint:\n    reports:\n"
+      "      - {format: checkstyle}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "gates/lint/reports/0: missing required key 'path'");
+  // A value of neither type still says what both would be.
+  errors = errors_of("integration_requirements: {}\ngates:\n  lint:\n    reports: [3]\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message,
+            "gates/lint/reports/0: expected a string or a mapping, got an "
+            "integer");
+}
+
+TEST(ConfigErrors, ATimeoutOfZeroIsAnErrorWhereverItIsGiven) {
+  const auto errors = errors_of(
+      "integration_requirements: {}\nsettings: {timeout: 0s, grace: 0}\ngates:\n  lint:\n"
+      "    timeout: 0m\n    steps:\n      - {name: a, run: b, timeout: 0}\n");
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0].line, 2);
+  EXPECT_EQ(errors[0].column, 21);
+  EXPECT_EQ(errors[0].message,
+            "settings/timeout: a timeout of 0s would stop the step as it starts; give more than 0 "
+            "(e.g. 30s)");
+  EXPECT_EQ(errors[1].line, 5);
+  EXPECT_EQ(errors[2].line, 7);
+  EXPECT_EQ(errors[2].column, 36);
+  EXPECT_NE(errors[2].message.find("gates/lint/steps/0/timeout: a timeout of 0 would stop"),
+            std::string::npos);
+}
+
+TEST(ConfigErrors, ADurationPastAWeekIsAnErrorNotAnOverflow) {
+  // 2562047h passed validate and overflowed the step's deadline at run time.
+  const auto errors = errors_of(
+      "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+      "      - {name: a, run: b, timeout: 2562047h, grace: 604801}\n");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].column, 36);
+  EXPECT_EQ(errors[0].message,
+            "gates/lint/steps/0/timeout: 2562047h is longer than a week (168h), the most qgate "
+            "allows");
+  EXPECT_EQ(errors[1].column, 53);
+  EXPECT_EQ(errors[1].message,
+            "gates/lint/steps/0/grace: 604801 is longer than a week (168h), the most qgate allows");
+  TempDir dir;
+  const Config config = load_text(dir,
+                                  "integration_requirements: {}\ngates:\n  lint:\n    steps:\n"
+                                  "      - {name: a, run: b, timeout: 168h, grace: 0}\n");
+  EXPECT_EQ(config.gate("lint")->steps[0].timeout, std::chrono::hours(168));
+}
+
+TEST(ConfigErrors, AStepEnvNameMustBeANameAndNotOneOfQgates) {
+  const auto errors = errors_of(
+      "integration_requirements: {}\ngates:\n  lint:\n    steps:\n      - name: a\n"
+      "        run: b\n        env:\n          \"A=B\": 1\n          \"\": 2\n"
+      "          QGATE_OUT: /tmp\n          LEVEL: 3\n");
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0].line, 8);
+  EXPECT_EQ(errors[0].column, 11);
+  EXPECT_EQ(errors[0].message,
+            "gates/lint/steps/0/env: \"A=B\" cannot name an environment variable: a name holds no "
+            "'=' or NUL");
+  EXPECT_EQ(errors[1].line, 9);
+  EXPECT_EQ(errors[1].message, "gates/lint/steps/0/env: an environment variable needs a name");
+  EXPECT_EQ(errors[2].line, 10);
+  EXPECT_EQ(errors[2].message,
+            "gates/lint/steps/0/env: 'QGATE_OUT': names starting with QGATE_ are qgate's own, set "
+            "for every step (QGATE_OUT, QGATE_MODULE_ID, ...)");
 }
 
 TEST(ConfigErrors, FormatsAsFileLineColumn) {
