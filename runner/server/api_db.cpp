@@ -53,7 +53,10 @@ const std::string kViewSql =
     "(SELECT coalesce(json_agg(json_build_object('attempt', a.attempt, 'url', a.url, "
     "'attempted_at', " +
     iso("a.attempted_at") +
-    ", 'status_code', a.status_code, 'error', a.error, 'duration_ms', a.duration_ms) ORDER BY "
+    // Only whether it was delivered: the receiver's answer, the error and
+    // the timing would tell a caller what listens where.
+    ", 'result', CASE WHEN a.status_code BETWEEN 200 AND 299 THEN 'delivered' ELSE 'failed' END) "
+    "ORDER BY "
     "a.attempt), '[]'::json)::text FROM qgate_callback_attempts a WHERE a.item_id = q.id) "
     "FROM qgate_run_queue q WHERE q.id = $1::uuid";
 

@@ -325,9 +325,25 @@ struct CallbackDispatcher::State {
       out.refused = true;
       return out;
     }
+    std::string host;
+    int port = 0;
+    if (!callback_host_and_port(c.url, host, port)) {
+      out.error = "the callback URL has no host";
+      out.refused = true;
+      return out;
+    }
+    // Checked again now, since what the name resolves to can change; the
+    // connection goes to the address checked.
+    const auto resolved = options.addresses.resolve(host, port);
+    if (!resolved.problem.empty()) {
+      out.error = resolved.problem;
+      out.refused = resolved.refused;
+      return out;
+    }
     const auto started = Clock::now();
     try {
       httplib::Client client(target.origin);
+      client.set_hostname_addr_map({{host, resolved.addresses.front()}});
       if (!client.is_valid()) {
         out.error = "the callback URL cannot be used (" + target.origin + ")";
         out.refused = true;

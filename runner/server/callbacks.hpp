@@ -6,7 +6,8 @@
 // takes the due ones with FOR UPDATE SKIP LOCKED (several servers may share
 // the database), POSTs the run summary signed with HMAC-SHA256, records
 // every attempt in qgate_callback_attempts, and retries with growing pauses
-// until a 2xx answer or the last attempt.
+// until a 2xx answer or the last attempt. A URL whose host is an internal
+// address (callback_address.hpp) is refused at the attempt, unsent.
 //
 // Each delivery carries
 //   Content-Type: application/json
@@ -18,6 +19,8 @@
 #include <atomic>
 #include <memory>
 #include <string>
+
+#include "runner/server/callback_address.hpp"
 
 namespace qgate {
 
@@ -31,6 +34,9 @@ struct CallbackOptions {
   double longest_pause_seconds = 300.0;
   double timeout_seconds = 10.0;  // connect and read, per attempt
   double poll_seconds = 0.5;      // how often due callbacks are looked for
+  // Where callbacks may go: checked again at each attempt, which connects
+  // to the address checked (runner/server/callback_address.hpp).
+  CallbackAddressPolicy addresses;
 };
 
 // Counts since start, for /metrics.

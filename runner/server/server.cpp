@@ -207,6 +207,7 @@ class ApiServer {
       return 3;
     }
     if (public_url_.empty()) public_url_ = "http://" + options_.host + ":" + std::to_string(port);
+    callback_addresses_ = CallbackAddressPolicy(options_.callback_allow, {port});
 
     std::thread signal_thread([this, &front, signals] {
       int signal = 0;
@@ -226,6 +227,7 @@ class ApiServer {
       callback.public_base_url = public_url_;
       callback.max_attempts = options_.callback_attempts;
       callback.first_pause_seconds = options_.callback_first_pause_seconds;
+      callback.addresses = callback_addresses_;
       dispatcher = std::make_unique<CallbackDispatcher>(callback);
       callbacks_ = dispatcher.get();
       callback_thread = std::thread([&] { dispatcher->run(g_stopping); });
@@ -575,6 +577,19 @@ class ApiServer {
                                "this server has no callback secret (QGATE_CALLBACK_SECRET)",
                                "options.callback_url"});
     }
+    if (body.options.contains("callback_url")) {
+      const std::string url = body.options["callback_url"].get<std::string>();
+      std::string host;
+      int port = 0;
+      std::string problem = "the callback URL has no host";
+      if (callback_host_and_port(url, host, port)) {
+        problem = callback_addresses_.resolve(host, port).problem;
+      }
+      if (!problem.empty()) {
+        return reply_error(res, {422, "callback_refused", "options.callback_url: " + problem,
+                                 "options.callback_url"});
+      }
+    }
     request.options_json = body.options.dump();
     const Enqueued enqueued = queue(options_.database_url).enqueue(request);
     auto view = database.run_view(enqueued.item.id, public_url_);
@@ -703,6 +718,7 @@ class ApiServer {
   Authenticator authenticator_;
   EndedRunCache ended_runs_;
   CallbackDispatcher* callbacks_ = nullptr;
+  CallbackAddressPolicy callback_addresses_;
   std::atomic<int> streams_{0};
   pid_t worker_pid_ = -1;
 };

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
+#include "runner/server/callback_address.hpp"
 #include "runner/worker.hpp"
 
 namespace qgate {
@@ -24,7 +26,10 @@ struct ServeOptions {
   std::filesystem::path modules_root;
   std::string public_url;            // base of the URLs in answers; default http://host:port
   std::string default_callback_url;  // for requests that name none
-  int threads = 8;                   // HTTP threads (each keeps a database connection)
+  // Internal address ranges callbacks may go to all the same (--callback-allow;
+  // runner/server/callback_address.hpp).
+  std::vector<AddressRange> callback_allow;
+  int threads = 8;  // HTTP threads (each keeps a database connection)
   std::size_t max_body_bytes = 64 * 1024;
   // Each request's headers, then its body, must arrive within these, from
   // their first byte (runner/server/http_front.hpp).

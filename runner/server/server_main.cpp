@@ -33,6 +33,10 @@ int serve(CLI::App& app, int argc, char** argv) {
   app.add_option("--public-url", options.public_url, "Base of the URLs in answers and callbacks");
   app.add_option("--callback-url", options.default_callback_url,
                  "Callback URL of runs that name none");
+  std::vector<std::string> callback_allow;
+  app.add_option("--callback-allow", callback_allow,
+                 "Internal address ranges (CIDR, comma-separated) that callbacks may go to")
+      ->delimiter(',');
   app.add_option("--threads", options.threads, "HTTP threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
@@ -83,6 +87,15 @@ int serve(CLI::App& app, int argc, char** argv) {
                  "After SIGTERM, how long running runs may go on")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  for (const auto& text : callback_allow) {
+    const auto range = qgate::parse_address_range(text);
+    if (!range) {
+      std::cerr << "qgate serve: --callback-allow: '" << text
+                << "' is not an address range (e.g. 10.0.0.0/8, 127.0.0.1, fd00::/8)\n";
+      return 2;
+    }
+    options.callback_allow.push_back(*range);
+  }
   options.header_timeout_ms = static_cast<int>(header_timeout * 1000);
   options.body_timeout_ms = static_cast<int>(body_timeout * 1000);
   const auto colon = listen.rfind(':');

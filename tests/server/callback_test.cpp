@@ -173,6 +173,8 @@ CallbackOptions options_for(const std::string& url) {
   options.longest_pause_seconds = 1;
   options.timeout_seconds = 2;
   options.poll_seconds = 0.02;
+  // The receivers are on loopback.
+  options.addresses = CallbackAddressPolicy({*parse_address_range("127.0.0.1")}, {});
   return options;
 }
 
@@ -393,6 +395,39 @@ TEST(Callbacks, RedirectIsAFailureAndUserinfoIsRefusedUnsent) {
   EXPECT_NE(attempts_of(url, ftp).find("not an http or https URL"), std::string::npos);
   EXPECT_EQ(dispatcher.counts().given_up, 2);
   EXPECT_EQ(dispatcher.counts().failed_attempts, 3);
+}
+
+TEST(Callbacks, InternalAddressesAreRefusedAtTheAttemptUnsent) {
+  const std::string url = migrated_database();
+  Receiver receiver(answer_with(200));
+  // Loopback is not allowed here: the receiver must hear nothing.
+  CallbackOptions options = options_for(url);
+  options.addresses = CallbackAddressPolicy();
+  const std::vector<std::string> targets = {
+      receiver.url("/hook"),
+      "http://127.1:" + std::to_string(receiver.port()) + "/hook",
+      "http://2130706433:" + std::to_string(receiver.port()) + "/hook",
+      "http://[::ffff:127.0.0.1]:" + std::to_string(receiver.port()) + "/hook",
+      "http://169.254.169.254/latest/meta-data/",
+      "http://10.1.2.3:8080/hook"};
+  std::vector<std::string> ids;
+  for (const auto& target : targets) {
+    ids.push_back(add_item(url, with_callback(target)));
+    finish(url, ids.back());
+  }
+  CallbackDispatcher dispatcher(options);
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(dispatcher.deliver_due(), static_cast<int>(targets.size()));
+  ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(receiver.received().empty());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(field(url, ids[i], "callback_state || '|' || callback_attempts"), "failed|1")
+        << targets[i];
+    EXPECT_NE(attempts_of(url, ids[i]).find("1|0|the callback URL's host is an internal address"),
+              std::string::npos)
+        << targets[i] << ": " << attempts_of(url, ids[i]);
+  }
+  EXPECT_EQ(dispatcher.counts().given_up, static_cast<long long>(targets.size()));
 }
 
 TEST(Callbacks, TwoDispatchersDeliverEachCallbackExactlyOnce) {

@@ -291,5 +291,75 @@ TEST(ServeSecurity, RevokedTokenIsRefusedWithinTwoSeconds) {
   EXPECT_EQ(fresh->status, 200);
 }
 
+// A callback URL is a place the server will connect to: internal addresses
+// in any spelling, and the server's own port, are refused when the run is
+// asked for (422), before anything is queued or connected to.
+TEST(ServeSecurity, CallbackUrlsToInternalAddressesAreRefused) {
+  ServeSetup setup = with_secrets();
+  setup.extra_args = {"--callback-allow", "127.0.0.1"};
+  ServeProcess serve(setup);
+  const std::string own = serve.url().substr(serve.url().rfind(':') + 1);
+  const std::string before = serve.queue_rows();
+  for (const std::string& callback :
+       {std::string("http://127.0.0.2:9/x"), std::string("http://2130706434:9/x"),
+        std::string("http://0x7f000002/x"), std::string("http://0.0.0.0:9/x"),
+        std::string("http://[::1]:9/x"), std::string("http://[::ffff:127.0.0.2]:9/x"),
+        std::string("http://169.254.169.254/latest/meta-data/"), std::string("http://10.0.0.1/x"),
+        std::string("https://192.168.0.10:8443/x"), std::string("http://[fe80::1]/x"),
+        "http://127.0.0.1:" + own + "/x", "http://127.1:" + own + "/v1/runs",
+        "http://localhost:" + own + "/x"}) {
+    const json body = {{"module_id", "alp-001"}, {"options", {{"callback_url", callback}}}};
+    const auto answer =
+        serve.client().Post("/v1/runs", serve.auth(), body.dump(), "application/json");
+    ASSERT_TRUE(answer) << callback;
+    EXPECT_EQ(answer->status, 422) << callback << " -> " << answer->body;
+    const json error = json::parse(answer->body);
+    EXPECT_EQ(error["error"]["code"], "callback_refused") << callback;
+    EXPECT_EQ(error["error"]["field"], "options.callback_url") << callback;
+    EXPECT_EQ(testing::openapi_violations(error, "Error"), "");
+  }
+  EXPECT_EQ(serve.queue_rows(), before);
+  // The range the operator allowed, on another port, is accepted.
+  const json allowed = {{"module_id", "alp-001"},
+                        {"options", {{"callback_url", "http://127.0.0.1:9/hook"}}}};
+  const auto accepted =
+      serve.client().Post("/v1/runs", serve.auth(), allowed.dump(), "application/json");
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 202) << accepted->body;
+}
+
+// What each attempt got back is kept for the operator, not shown to the
+// caller: "could not connect" against "HTTP 404" would map internal ports.
+TEST(ServeSecurity, CallbackAttemptsShowOnlyWhetherTheyWereDelivered) {
+  ServeProcess serve(with_secrets());
+  const auto created = serve.client().Post(
+      "/v1/runs", serve.auth(), json{{"module_id", "alp-001"}}.dump(), "application/json");
+  ASSERT_TRUE(created);
+  const std::string id = json::parse(created->body)["id"];
+  testing::psql(serve.database_url(),
+                "INSERT INTO qgate_callback_attempts (item_id, attempt, url, attempted_at, "
+                "status_code, error, duration_ms) VALUES ('" +
+                    id +
+                    "', 1, 'https://hooks.example.com/q', NOW(), 0, "
+                    "'could not connect to the callback URL', 3.5), ('" +
+                    id + "', 2, 'https://hooks.example.com/q', NOW(), 404, 'HTTP 404', 2.0), ('" +
+                    id + "', 3, 'https://hooks.example.com/q', NOW(), 204, '', 1.25)");
+  const auto shown = serve.client().Get("/v1/runs/" + id, serve.auth());
+  ASSERT_TRUE(shown);
+  const json run = json::parse(shown->body);
+  EXPECT_EQ(testing::openapi_violations(run, "Run"), "");
+  const json& attempts = run["callback"]["attempts"];
+  ASSERT_EQ(attempts.size(), 3u);
+  EXPECT_EQ(attempts[0]["result"], "failed");
+  EXPECT_EQ(attempts[1]["result"], "failed");
+  EXPECT_EQ(attempts[2]["result"], "delivered");
+  for (const auto& attempt : attempts) {
+    EXPECT_FALSE(attempt.contains("status_code")) << attempt.dump();
+    EXPECT_FALSE(attempt.contains("error")) << attempt.dump();
+    EXPECT_FALSE(attempt.contains("duration_ms")) << attempt.dump();
+  }
+  EXPECT_EQ(shown->body.find("could not connect"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace qgate
