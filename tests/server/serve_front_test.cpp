@@ -222,6 +222,38 @@ TEST(ServeFront, SlowClientsLeaveHealthzAndTheApiAnswering) {
   }
 }
 
+// With its one request thread held by a followed log (a queued run's: it
+// never ends here), the server still answers its probes.
+TEST(ServeFront, ProbesAreAnsweredWhileEveryRequestThreadIsBusy) {
+  ServeSetup setup;
+  setup.extra_args = {"--threads", "1"};
+  ServeProcess serve(setup);
+  const auto created = serve.client().Post(
+      "/v1/runs", serve.auth(), json{{"module_id", "alp-001"}}.dump(), "application/json");
+  ASSERT_TRUE(created);
+  const std::string id = json::parse(created->body)["id"];
+  RawClient follower(port_of(serve));
+  ASSERT_TRUE(follower.send("GET /v1/runs/" + id +
+                            "/log HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + serve.token() +
+                            "\r\n\r\n"));
+  const std::string streaming = follower.read_answers("\r\n\r\n", 1, 3);
+  ASSERT_EQ(status_of(streaming), 200) << streaming;
+  ASSERT_NE(streaming.find("Transfer-Encoding: chunked"), std::string::npos) << streaming;
+  for (const char* probe : {"/healthz", "/readyz", "/metrics"}) {
+    auto client = serve.client();
+    client.set_read_timeout(2, 0);
+    const auto started = Clock::now();
+    const auto answer = client.Get(probe);
+    ASSERT_TRUE(answer) << probe;
+    EXPECT_EQ(answer->status, 200) << probe;
+    EXPECT_LT(seconds_since(started), 1.0) << probe;
+  }
+  // The API itself waits for the thread: that is what --threads bounds.
+  auto client = serve.client();
+  client.set_read_timeout(0, 500'000);
+  EXPECT_FALSE(client.Get("/v1/runs", serve.auth()));
+}
+
 TEST(ServeFront, TrickledHeadersAndBodiesAreCutAtTheirDeadlines) {
   ServeSetup setup;
   setup.extra_args = {"--header-timeout", "1", "--body-timeout", "1"};
