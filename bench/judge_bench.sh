@@ -19,7 +19,8 @@ cd "$out/big"
   for i in $(seq 0 9999); do echo "echo \$v$((i % 97))   # line $i"; done
 } > big.sh
 shellcheck -f checkstyle big.sh > big.xml || test $? -eq 1
-printf 'integration_requirements:\n  code_quality: [ {linting_rules_followed: true} ]\ngates:\n  lint:\n    steps: [ {name: noop, run: "true"} ]\n    reports: [big.xml]\n    fail_on: critical\n' \
+# The step touches the report: qgate judges only reports its run wrote.
+printf 'integration_requirements:\n  code_quality: [ {linting_rules_followed: true} ]\ngates:\n  lint:\n    steps: [ {name: touch, run: "touch big.xml"} ]\n    reports: [big.xml]\n    fail_on: critical\n' \
   > integration-requirements.yaml
 echo "findings: $(grep -c '<error' big.xml)"
 # Each run records into a fresh store, so neither binary meets the other's runs.

@@ -1,5 +1,9 @@
 #include "gates/report_checks.hpp"
 
+#include <sys/stat.h>
+#include <time.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -385,7 +389,54 @@ class Judge {
   std::vector<NamedBenchmarkReport> benchmarks_;
 };
 
+using WallTime = std::chrono::system_clock::time_point;
+
+// Returns `time` as "2026-12-02 09:14:03" in local time.
+std::string local_time_text(WallTime time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm parts{};
+  ::localtime_r(&seconds, &parts);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S", &parts);
+  return buffer;
+}
+
+// Returns why `report` (at `file`) was not written by this run, or nothing if
+// it was: modified before the first of the gate's steps started.
+std::optional<std::string> stale_report(const std::filesystem::path& file,
+                                        const ReportConfig& report, const GateConfig& gate,
+                                        const std::map<std::string, WallTime>& step_started) {
+  std::optional<WallTime> first;
+  for (const auto& [step, started] : step_started) {
+    first = first ? std::min(*first, started) : started;
+  }
+  const std::string opt_out = " (`fresh: false` for a report kept in the repository)";
+  if (!first) {
+    return report.path + " was not written by this run: no step of gates." + gate.name + " ran" +
+           opt_out;
+  }
+  struct stat facts {};
+  if (::stat(file.c_str(), &facts) != 0) return std::nullopt;  // reading it will say why
+  const WallTime written{std::chrono::duration_cast<WallTime::duration>(
+      std::chrono::seconds(facts.st_mtim.tv_sec) +
+      std::chrono::nanoseconds(facts.st_mtim.tv_nsec))};
+  // A file system that keeps whole seconds stamps a file written just after
+  // the start with the second the start lies in.
+  const WallTime since =
+      facts.st_mtim.tv_nsec == 0 ? std::chrono::floor<std::chrono::seconds>(*first) : *first;
+  if (written >= since) return std::nullopt;
+  return report.path + " was not written by this run: last written " + local_time_text(written) +
+         ", steps started " + local_time_text(*first) + opt_out;
+}
+
 }  // namespace
+
+std::chrono::system_clock::time_point report_clock_now() {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  return WallTime{std::chrono::duration_cast<WallTime::duration>(
+      std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec))};
+}
 
 ReportVerdict judge_reports(const GateConfig& gate, const std::filesystem::path& module_dir,
                             const ReportContext& context) {
@@ -399,6 +450,12 @@ ReportVerdict judge_reports(const GateConfig& gate, const std::filesystem::path&
     if (!std::filesystem::exists(file, ec)) {
       out.error(report.path + ": not written by the gate's steps");
       continue;
+    }
+    if (report.fresh && context.step_started) {
+      if (auto stale = stale_report(file, report, gate, *context.step_started)) {
+        out.error(*stale);
+        continue;
+      }
     }
     try {
       const ParsedReport parsed = read_report(file, report.format);

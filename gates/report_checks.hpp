@@ -1,9 +1,12 @@
 #pragma once
 // Judges the report files a gate's steps wrote (JUnit, coverage, findings,
 // dependency audits, benchmarks) against the gate's thresholds.
+#include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "gates/builtin_check.hpp"
@@ -22,7 +25,18 @@ struct ReportContext {
   // against; asked only when the gate has benchmark reports; throws
   // std::runtime_error when the store fails. Unset: `baseline` alone.
   std::function<std::vector<GateBaseline>(int count)> earlier_runs = {};
+  // When each of the gate's steps first started in this run, by step name (a
+  // step that never started is absent), read with report_clock_now(). Given,
+  // a report must have been written since the first step that can write it,
+  // unless its `fresh: false`; not given (reports judged outside a run), the
+  // reports' times are not checked.
+  std::optional<std::map<std::string, std::chrono::system_clock::time_point>> step_started{};
 };
+
+// Returns the time as the file system stamps files: the kernel's coarse
+// real-time clock, which may lag the precise one by a tick, so that a file
+// written just after a step started is never older than its start.
+std::chrono::system_clock::time_point report_clock_now();
 
 // The verdict on a gate's reports.
 struct ReportVerdict {

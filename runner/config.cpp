@@ -634,12 +634,15 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
       }
       if (section.contains("reports")) {
         for (const auto& report : section.at("reports")) {
+          ReportConfig entry;
           if (report.is_string()) {
-            gate.reports.push_back({report.get<std::string>(), ""});
+            entry.path = report.get<std::string>();
           } else {
-            gate.reports.push_back(
-                {report.at("path").get<std::string>(), report.value("format", "")});
+            entry.path = report.at("path").get<std::string>();
+            entry.format = report.value("format", "");
+            entry.fresh = report.value("fresh", entry.fresh);
           }
+          gate.reports.push_back(std::move(entry));
         }
       }
       config.gates.push_back(std::move(gate));

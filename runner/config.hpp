@@ -76,6 +76,7 @@ struct StepConfig {
 struct ReportConfig {
   std::string path;
   std::string format;  // empty: detected
+  bool fresh = true;   // must have been written during the run (`fresh: false`: a kept file)
 };
 
 // How one gate runs.

@@ -64,6 +64,7 @@ class RunRecorder : public SchedulerObserver {
         console_(console),
         base_ref_(std::move(base_ref)),
         results_(plan.steps.size()),
+        started_(plan.steps.size()),
         remaining_(plan.gates.size()) {
     for (std::size_t g = 0; g < plan.gates.size(); ++g) {
       remaining_[g] = plan.gates[g].steps.size();
@@ -72,6 +73,8 @@ class RunRecorder : public SchedulerObserver {
   }
 
   void step_started(std::size_t index, const StepSpec& step) override {
+    // Before the step is spawned: whatever it writes is stamped later.
+    if (!started_[index]) started_[index] = report_clock_now();
     console_.step_started(index, step);
   }
 
@@ -110,6 +113,10 @@ class RunRecorder : public SchedulerObserver {
     if (config != nullptr && !config->reports.empty() && !stopped) {
       ReportContext context;
       context.base_ref = base_ref_;
+      context.step_started.emplace();
+      for (std::size_t i : planned.steps) {
+        if (started_[i]) context.step_started->emplace(plan_.steps[i].name, *started_[i]);
+      }
       std::string baseline_problem;
       try {
         context.baseline = store_.gate_baseline(config_.module.id, planned.name);
@@ -149,6 +156,9 @@ class RunRecorder : public SchedulerObserver {
   ConsoleReporter& console_;
   std::string base_ref_;
   std::vector<StepResult> results_;
+  // When each step first started (retries start again), for the reports'
+  // freshness.
+  std::vector<std::optional<std::chrono::system_clock::time_point>> started_;
   std::vector<std::size_t> remaining_;
   std::chrono::steady_clock::time_point last_heartbeat_ = std::chrono::steady_clock::now();
 };
