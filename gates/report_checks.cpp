@@ -153,6 +153,11 @@ class Judge {
         ok = false;
         text += " (minimum " + format_percent(t_.min_branches) + ")";
       }
+    } else if (t_.min_branches >= 0) {
+      // A threshold on what the report does not measure is never met quietly.
+      ok = false;
+      text += ", no branch data in " + name + " (min_branches " + format_percent(t_.min_branches) +
+              " needs it)";
     }
     ok ? out_.pass(text) : out_.fail(text);
     if (t_.min_file_lines >= 0) judge_files(name, report);

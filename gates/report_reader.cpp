@@ -9,6 +9,9 @@
 #include "gates/parsers/k6.hpp"
 #include "gates/parsers/osv.hpp"
 #include "gates/parsers/pip_audit.hpp"
+#include "gates/parsers/report_figures.hpp"
+#include "gates/parsers/report_head.hpp"
+#include "gates/parsers/report_kind.hpp"
 #include "gates/parsers/sarif.hpp"
 #include "runner/suggest.hpp"
 
@@ -20,6 +23,13 @@ struct Format {
   bool (*looks_like)(std::string_view head);
   ParsedReport (*parse)(const std::filesystem::path& file);
 };
+
+// Parses `file` as `format` and refuses figures no real tool writes.
+ParsedReport parse_checked(const Format& format, const std::filesystem::path& file) {
+  ParsedReport report = format.parse(file);
+  std::visit([&](const auto& value) { check_figures(file, value); }, report);
+  return report;
+}
 
 // In detection order: the more specific shapes first (a cppcheck or
 // checkstyle file is XML too, and so is JUnit).
@@ -64,27 +74,53 @@ const std::vector<std::string>& report_format_names() {
   return names;
 }
 
+namespace {
+
+// Returns "junit, cobertura, ..." for messages.
+std::string format_list() {
+  std::string list;
+  for (const auto& name : report_format_names()) list += (list.empty() ? "" : ", ") + name;
+  return list;
+}
+
+}  // namespace
+
 ParsedReport read_report(const std::filesystem::path& file, const std::string& format) {
+  const std::string head = read_report_head(file);
+  // A kind of report qgate does not read is never read as the one it is
+  // shaped like, named or not: its verdict would be wrong.
+  const std::string foreign = foreign_report_kind(head);
   if (!format.empty()) {
     for (const auto& known : formats()) {
-      if (known.name == format) return known.parse(file);
+      if (known.name != format) continue;
+      if (!foreign.empty()) {
+        throw ReportError(file, "is " + foreign + ", not " + format + ": qgate reads " +
+                                    format_list() + " reports");
+      }
+      return parse_checked(known, file);
     }
     throw ReportError(file, "unknown report format '" + format + "'" +
                                 did_you_mean(format, report_format_names()));
   }
-  const std::string head = read_report_head(file);
+  if (!foreign.empty()) {
+    throw ReportError(file, "looks like " + foreign + ", which qgate does not read; it reads " +
+                                format_list() + " reports");
+  }
+  std::vector<const Format*> matches;
   for (const auto& known : formats()) {
-    if (known.looks_like(head)) return known.parse(file);
+    if (known.looks_like(head)) matches.push_back(&known);
+  }
+  if (matches.size() == 1) return parse_checked(*matches.front(), file);
+  if (matches.size() > 1) {
+    std::string names;
+    for (const Format* match : matches) names += (names.empty() ? "" : " and ") + match->name;
+    throw ReportError(file, "looks like " + names + " at once: give `format:` to say which");
   }
   if (head.empty()) throw ReportError(file, "the report is empty");
-  throw ReportError(
-      file, "not a report format qgate reads (give `format:` if it is one of: " + [] {
-        std::string list;
-        for (const auto& n : report_format_names()) {
-          list += (list.empty() ? "" : ", ") + n;
-        }
-        return list;
-      }() + ")");
+  throw ReportError(file, "looks like " + describe_report_head(head) +
+                              ", not a report format qgate reads (give `format:` if it is one "
+                              "of: " +
+                              format_list() + ")");
 }
 
 }  // namespace qgate
