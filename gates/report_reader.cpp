@@ -31,8 +31,8 @@ ParsedReport parse_checked(const Format& format, const std::filesystem::path& fi
   return report;
 }
 
-// In detection order: the more specific shapes first (a cppcheck or
-// checkstyle file is XML too, and so is JUnit).
+// Every format qgate reads; detection takes a file only when exactly one of
+// them claims it.
 const std::vector<Format>& formats() {
   static const std::vector<Format> all = {
       {"sarif", looks_like_sarif, [](const auto& f) -> ParsedReport { return parse_sarif(f); }},
