@@ -123,6 +123,7 @@ json gate_to_json(const GateResult& gate) {
       {"findings", std::move(findings)},
       {"metrics", std::move(metrics)},
       {"finding_counts", finding_counts_to_json(gate.findings)},
+      {"baseline_eligible", gate.baseline_eligible},
   };
 }
 
@@ -150,6 +151,11 @@ class ObjectReader {
   // Returns the string at `key`, or "" when the key is absent.
   std::string optional_string(const char* key) const {
     return value_.contains(key) ? string(key) : std::string();
+  }
+
+  // Returns the boolean at `key`, or false when the key is absent.
+  bool optional_boolean(const char* key) const {
+    return value_.contains(key) ? boolean(key) : false;
   }
 
   bool boolean(const char* key) const {
@@ -283,6 +289,8 @@ GateResult gate_from_json(const ObjectReader& in) {
   });
   in.each("metrics",
           [&](const ObjectReader& metric) { gate.metrics.push_back(metric_from_json(metric)); });
+  // Absent from reports and spools written before it existed.
+  gate.baseline_eligible = in.optional_boolean("baseline_eligible");
   return gate;
 }
 

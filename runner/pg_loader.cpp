@@ -108,6 +108,22 @@ class PluginStore final : public Store, public CheckoutDirectory {
     check(error);
     return out;
   }
+
+  std::optional<GateBaseline> findings_baseline(const BaselineQuery& query) override {
+    std::optional<GateBaseline> out;
+    PgError error;
+    api().findings_baseline(store_, query, out, error);
+    check(error);
+    return out;
+  }
+  int mark_baseline(const std::string& module_id, const std::string& gate,
+                    const std::string& run_id, BaselineMark mark) override {
+    int out = 0;
+    PgError error;
+    api().mark_baseline(store_, module_id, gate, run_id, mark, out, error);
+    check(error);
+    return out;
+  }
   void heartbeat(const std::string& run_id) override { api().heartbeat(store_, run_id); }
   CheckoutDirectory* checkouts() override { return this; }
   std::string describe() const override {

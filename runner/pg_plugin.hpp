@@ -71,10 +71,15 @@ struct PgApi {
                            PgError& error);
   void (*gate_baselines)(void* store, const std::string& module_id, const std::string& gate,
                          int count, std::vector<GateBaseline>& out, PgError& error);
+  // Only-new baselines (Store::findings_baseline, Store::mark_baseline).
+  void (*findings_baseline)(void* store, const BaselineQuery& query,
+                            std::optional<GateBaseline>& out, PgError& error);
+  void (*mark_baseline)(void* store, const std::string& module_id, const std::string& gate,
+                        const std::string& run_id, BaselineMark mark, int& out, PgError& error);
 };
 
 // The version of PgApi above; the loader refuses a plugin of another one.
-inline constexpr int kPgApiVersion = 6;  // 6: gate_baselines
+inline constexpr int kPgApiVersion = 7;  // 7: findings_baseline, mark_baseline
 
 // Returns the plugin's functions, loading qgate_pg.so on first use; throws
 // StoreError if it cannot be loaded.

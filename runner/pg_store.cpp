@@ -26,7 +26,7 @@ struct Migration {
   int version;
   std::string_view path;
 };
-constexpr std::array<Migration, 7> kMigrations{{
+constexpr std::array<Migration, 8> kMigrations{{
     {1, "schemas/migrations/postgres/0001_checkout_tables.sql"},
     {2, "schemas/migrations/postgres/0002_qgate_runs.sql"},
     {3, "schemas/migrations/postgres/0003_run_queue.sql"},
@@ -34,6 +34,7 @@ constexpr std::array<Migration, 7> kMigrations{{
     {5, "schemas/migrations/postgres/0005_api.sql"},
     {6, "schemas/migrations/postgres/0006_run_queue_newest.sql"},
     {7, "schemas/migrations/postgres/0007_module_id_text.sql"},
+    {8, "schemas/migrations/postgres/0008_baselines.sql"},
 }};
 
 // Any fixed number: it only has to be the same in every qgate process.
@@ -332,6 +333,48 @@ class PostgresStore final : public Store, public CheckoutDirectory {
     return out;
   }
 
+  std::optional<GateBaseline> findings_baseline(const BaselineQuery& query) override {
+    std::string commits;
+    for (const auto& commit : query.commits) commits += (commits.empty() ? "" : "\x1f") + commit;
+    const std::string run_id = with_retry(
+        "cannot read the findings baseline of gate " + query.gate, [&](pqxx::connection& c) {
+          pqxx::read_transaction work(c);
+          // Whichever machine recorded it: the store is the team's.
+          const auto rows = work.exec_params(
+              "SELECT r.id::text FROM qgate_runs r JOIN qgate_gate_results g ON g.run_id = r.id "
+              "WHERE r.module_id = $1 AND g.name = $2 AND g.baseline_eligible "
+              "AND r.status <> 'running' "
+              "AND ($3 = '' OR r.commit_sha = ANY(string_to_array($3, E'\\x1f'))) "
+              "ORDER BY r.started_at DESC, r.id DESC LIMIT 1",
+              query.module_id, query.gate, commits);
+          return rows.empty() ? std::string() : rows[0][0].as<std::string>();
+        });
+    if (run_id.empty()) return std::nullopt;
+    return baseline_of(load_run(run_id), query.gate);
+  }
+
+  int mark_baseline(const std::string& module_id, const std::string& gate,
+                    const std::string& run_id, BaselineMark mark) override {
+    if (mark == BaselineMark::accept && !looks_like_uuid(run_id)) return 0;
+    return with_retry("cannot change the baseline of gate " + gate, [&](pqxx::connection& c) {
+      pqxx::work work(c);
+      const auto changed =
+          mark == BaselineMark::accept
+              ? work.exec_params(
+                    "UPDATE qgate_gate_results g SET baseline_eligible = true FROM qgate_runs r "
+                    "WHERE g.run_id = r.id AND r.module_id = $1 AND g.name = $2 "
+                    "AND r.id = $3::uuid",
+                    module_id, gate, run_id)
+              : work.exec_params(
+                    "UPDATE qgate_gate_results g SET baseline_eligible = false FROM qgate_runs r "
+                    "WHERE g.run_id = r.id AND r.module_id = $1 AND g.name = $2 "
+                    "AND g.baseline_eligible",
+                    module_id, gate);
+      work.commit();
+      return static_cast<int>(changed.affected_rows());
+    });
+  }
+
   void heartbeat(const std::string& run_id) override {
     // One try: a database that is away now is met, retried and reported by
     // the next write of the run.
@@ -461,9 +504,11 @@ class PostgresStore final : public Store, public CheckoutDirectory {
     const long long gate_id =
         work.exec_params(
                 "INSERT INTO qgate_gate_results (run_id, position, name, status, required, "
-                "duration_s, message) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "duration_s, message, baseline_eligible) "
+                "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 run_id, position, gate.name, std::string(to_string(gate.status)), gate.required,
-                std::isfinite(gate.duration_s) ? gate.duration_s : 0.0, gate.message)[0][0]
+                std::isfinite(gate.duration_s) ? gate.duration_s : 0.0, gate.message,
+                gate.baseline_eligible)[0][0]
             .as<long long>();
     // COPY: 10,000 findings are one round trip, not 10,000.
     if (!gate.steps.empty()) {
@@ -487,12 +532,12 @@ class PostgresStore final : public Store, public CheckoutDirectory {
           work, "qgate_findings",
           std::vector<std::string>{"gate_id", "position", "module_id", "requirement", "rule",
                                    "severity", "message", "file", "line", "column_number",
-                                   "fingerprint"});
+                                   "fingerprint", "baseline"});
       for (std::size_t i = 0; i < gate.findings.size(); ++i) {
         const Finding& f = gate.findings[i];
         stream << std::make_tuple(gate_id, static_cast<int>(i), module_id, f.requirement, f.rule,
                                   std::string(to_string(f.severity)), f.message, f.file, f.line,
-                                  f.column, f.fingerprint);
+                                  f.column, f.fingerprint, f.baseline);
       }
       stream.complete();
     }
@@ -509,8 +554,8 @@ class PostgresStore final : public Store, public CheckoutDirectory {
 
   void read_gates(pqxx::read_transaction& work, RunResult& run) {
     const auto gates = work.exec_params(
-        "SELECT id, name, status, required, duration_s, message FROM qgate_gate_results "
-        "WHERE run_id = $1::uuid ORDER BY position",
+        "SELECT id, name, status, required, duration_s, message, baseline_eligible "
+        "FROM qgate_gate_results WHERE run_id = $1::uuid ORDER BY position",
         run.id);
     for (const auto& g : gates) {
       GateResult& gate = run.gates.emplace_back();
@@ -520,6 +565,7 @@ class PostgresStore final : public Store, public CheckoutDirectory {
       gate.required = g[3].as<bool>();
       gate.duration_s = g[4].as<double>();
       gate.message = g[5].as<std::string>();
+      gate.baseline_eligible = g[6].as<bool>();
       for (const auto& s : work.exec_params(
                "SELECT gate, name, command, status, exit_code, term_signal, attempts, flaky, "
                "timed_out, duration_s, log_path, tail, message FROM qgate_step_results "
@@ -542,7 +588,7 @@ class PostgresStore final : public Store, public CheckoutDirectory {
       }
       for (const auto& f : work.exec_params(
                "SELECT requirement, rule, severity, message, file, line, column_number, "
-               "fingerprint FROM qgate_findings WHERE gate_id = $1 ORDER BY position",
+               "fingerprint, baseline FROM qgate_findings WHERE gate_id = $1 ORDER BY position",
                gate_id)) {
         Finding& finding = gate.findings.emplace_back();
         finding.requirement = f[0].as<std::string>();
@@ -553,6 +599,7 @@ class PostgresStore final : public Store, public CheckoutDirectory {
         finding.line = f[5].as<int>();
         finding.column = f[6].as<int>();
         finding.fingerprint = f[7].as<std::string>();
+        finding.baseline = f[8].as<std::string>();
       }
       for (const auto& m : work.exec_params(
                "SELECT name, value, unit FROM qgate_metrics WHERE gate_id = $1 ORDER BY position",
@@ -685,6 +732,13 @@ const PgApi kApi = {
     [](void* store, const std::string& module_id, const std::string& gate, int count,
        std::vector<GateBaseline>& out, PgError& error) {
       guarded(error, [&] { out = as_store(store).gate_baselines(module_id, gate, count); });
+    },
+    [](void* store, const BaselineQuery& query, std::optional<GateBaseline>& out, PgError& error) {
+      guarded(error, [&] { out = as_store(store).findings_baseline(query); });
+    },
+    [](void* store, const std::string& module_id, const std::string& gate,
+       const std::string& run_id, BaselineMark mark, int& out, PgError& error) {
+      guarded(error, [&] { out = as_store(store).mark_baseline(module_id, gate, run_id, mark); });
     },
 };
 

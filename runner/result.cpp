@@ -103,7 +103,8 @@ std::optional<GateBaseline> baseline_of(const std::optional<RunResult>& run,
   if (!run) return std::nullopt;
   for (const GateResult& result : run->gates) {
     if (result.name != gate) continue;
-    return GateBaseline{run->id, run->started_at, result.findings, result.metrics};
+    return GateBaseline{run->id,        run->started_at, result.findings,
+                        result.metrics, run->commit_sha, "run " + run->id.substr(0, 8)};
   }
   return std::nullopt;
 }

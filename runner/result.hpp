@@ -60,6 +60,8 @@ struct GateBaseline {
   std::string started_at;
   std::vector<Finding> findings;
   std::vector<Metric> metrics;
+  std::string commit_sha{};  // the commit the run was recorded at; empty if unknown
+  std::string source{};      // where it comes from, for messages: "run 1a2b3c4d", a file
 };
 
 // The outcome of one subprocess step.
@@ -99,6 +101,10 @@ struct GateResult {
   std::vector<StepResult> steps;
   std::vector<Finding> findings;
   std::vector<Metric> metrics;
+  // Whether its findings and figures may be a later run's baseline: its
+  // reports were all read, and it passed or was judged on every finding (not
+  // only new ones). `qgate baseline accept|reset` set it by hand.
+  bool baseline_eligible = false;
 };
 
 // A whole run of `qgate check`.

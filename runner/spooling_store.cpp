@@ -240,6 +240,19 @@ std::vector<GateBaseline> SpoolingStore::gate_baselines(const std::string& modul
   return real->gate_baselines(module_id, gate, count);
 }
 
+std::optional<GateBaseline> SpoolingStore::findings_baseline(const BaselineQuery& query) {
+  Store* real = store();
+  if (real == nullptr) throw StoreError(last_problem_, StoreFailure::unavailable);
+  return real->findings_baseline(query);
+}
+
+int SpoolingStore::mark_baseline(const std::string& module_id, const std::string& gate,
+                                 const std::string& run_id, BaselineMark mark) {
+  Store* real = store();
+  if (real == nullptr) throw StoreError(last_problem_, StoreFailure::unavailable);
+  return real->mark_baseline(module_id, gate, run_id, mark);
+}
+
 std::vector<std::string> SpoolingStore::notify_dependent_modules(
     const RunResult& run, const std::vector<std::string>& dependents) {
   Store* real = store();

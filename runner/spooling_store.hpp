@@ -47,6 +47,9 @@ class SpoolingStore final : public Store {
                                             const std::string& gate) override;
   std::vector<GateBaseline> gate_baselines(const std::string& module_id, const std::string& gate,
                                            int count) override;
+  std::optional<GateBaseline> findings_baseline(const BaselineQuery& query) override;
+  int mark_baseline(const std::string& module_id, const std::string& gate,
+                    const std::string& run_id, BaselineMark mark) override;
   std::vector<std::string> notify_dependent_modules(
       const RunResult& run, const std::vector<std::string>& dependents) override;
   void heartbeat(const std::string& run_id) override;

@@ -16,6 +16,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "runner/embedded.hpp"
 #include "runner/process_identity.hpp"
 #include "runner/sqlite_db.hpp"
@@ -30,11 +32,12 @@ struct Migration {
   int version;
   std::string_view path;
 };
-constexpr std::array<Migration, 4> kMigrations{{
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "schemas/migrations/sqlite/0001_initial.sql"},
     {2, "schemas/migrations/sqlite/0002_checkout_id.sql"},
     {3, "schemas/migrations/sqlite/0003_dependent_notices.sql"},
     {4, "schemas/migrations/sqlite/0004_pr_url.sql"},
+    {5, "schemas/migrations/sqlite/0005_baselines.sql"},
 }};
 constexpr int kKnownVersion = kMigrations.back().version;
 
@@ -203,6 +206,9 @@ class SqliteStore final : public Store {
                                             const std::string& gate) override;
   std::vector<GateBaseline> gate_baselines(const std::string& module_id, const std::string& gate,
                                            int count) override;
+  std::optional<GateBaseline> findings_baseline(const BaselineQuery& query) override;
+  int mark_baseline(const std::string& module_id, const std::string& gate,
+                    const std::string& run_id, BaselineMark mark) override;
   std::vector<std::string> notify_dependent_modules(
       const RunResult& run, const std::vector<std::string>& dependents) override;
   std::string describe() const override { return db_path_; }
@@ -273,18 +279,21 @@ void SqliteStore::record_gate(const std::string& run_id, const GateResult& gate)
 void SqliteStore::write_gate(const std::string& run_id, const GateResult& gate) {
   // Recording a gate again keeps its row id and position and replaces the rest.
   auto upsert = db_.prepare(
-      "INSERT INTO gate_results (run_id, position, name, status, required, duration_s, message) "
+      "INSERT INTO gate_results (run_id, position, name, status, required, duration_s, message, "
+      "baseline_eligible) "
       "VALUES (?1, (SELECT coalesce(max(position), 0) + 1 FROM gate_results WHERE run_id = ?1), "
-      "?2, ?3, ?4, ?5, ?6) "
+      "?2, ?3, ?4, ?5, ?6, ?7) "
       "ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, "
-      "required = excluded.required, duration_s = excluded.duration_s, message = excluded.message "
+      "required = excluded.required, duration_s = excluded.duration_s, message = excluded.message, "
+      "baseline_eligible = excluded.baseline_eligible "
       "RETURNING id");
   upsert.bind_text(1, run_id)
       .bind_text(2, gate.name)
       .bind_text(3, to_string(gate.status))
       .bind_int(4, gate.required ? 1 : 0)
       .bind_double(5, gate.duration_s)
-      .bind_text(6, gate.message);
+      .bind_text(6, gate.message)
+      .bind_int(7, gate.baseline_eligible ? 1 : 0);
   upsert.step();
   const std::int64_t gate_id = upsert.column_int(0);
   upsert.reset();
@@ -323,8 +332,8 @@ void SqliteStore::write_gate(const std::string& run_id, const GateResult& gate) 
   if (!gate.findings.empty()) {
     auto insert = db_.prepare(
         "INSERT INTO findings (gate_id, position, requirement, rule, severity, message, file, "
-        "line_number, column_number, fingerprint) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        "line_number, column_number, fingerprint, baseline) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     for (std::size_t i = 0; i < gate.findings.size(); ++i) {
       const Finding& finding = gate.findings[i];
       insert.bind_int(1, gate_id)
@@ -337,6 +346,7 @@ void SqliteStore::write_gate(const std::string& run_id, const GateResult& gate) 
           .bind_int(8, finding.line)
           .bind_int(9, finding.column)
           .bind_text(10, finding.fingerprint)
+          .bind_text(11, finding.baseline)
           .run();
     }
   }
@@ -510,6 +520,47 @@ std::vector<GateBaseline> SqliteStore::gate_baselines(const std::string& module_
   return out;
 }
 
+std::optional<GateBaseline> SqliteStore::findings_baseline(const BaselineQuery& query) {
+  std::string run_id;
+  {
+    std::lock_guard lock(mutex_);
+    run_id = guarded("cannot read the findings baseline of gate " + query.gate, [&] {
+      // The commits go in as one JSON array: a list of any length in one parameter.
+      auto row = db_.prepare(
+          std::string("SELECT r.id FROM runs r JOIN gate_results g ON g.run_id = r.id "
+                      "WHERE r.module_id = ?1 AND g.name = ?2 AND g.baseline_eligible = 1 "
+                      "AND r.status <> 'running' ") +
+          (query.commits.empty() ? "" : "AND r.commit_sha IN (SELECT value FROM json_each(?3)) ") +
+          "ORDER BY r.started_at DESC, r.rowid DESC LIMIT 1");
+      row.bind_text(1, query.module_id).bind_text(2, query.gate);
+      if (!query.commits.empty()) row.bind_text(3, nlohmann::json(query.commits).dump());
+      return row.step() ? row.column_text(0) : std::string();
+    });
+  }
+  if (run_id.empty()) return std::nullopt;
+  return baseline_of(load_run(run_id), query.gate);
+}
+
+int SqliteStore::mark_baseline(const std::string& module_id, const std::string& gate,
+                               const std::string& run_id, BaselineMark mark) {
+  std::lock_guard lock(mutex_);
+  return guarded("cannot change the baseline of gate " + gate, [&] {
+    SqliteTransaction transaction(db_, TransactionKind::write);
+    auto update = db_.prepare(
+        mark == BaselineMark::accept
+            ? "UPDATE gate_results SET baseline_eligible = 1 WHERE name = ?2 AND run_id = ?3 "
+              "AND run_id IN (SELECT id FROM runs WHERE module_id = ?1)"
+            : "UPDATE gate_results SET baseline_eligible = 0 WHERE name = ?2 "
+              "AND baseline_eligible = 1 AND run_id IN (SELECT id FROM runs WHERE module_id = ?1)");
+    update.bind_text(1, module_id).bind_text(2, gate);
+    if (mark == BaselineMark::accept) update.bind_text(3, run_id);
+    update.run();
+    const int changed = db_.changes();
+    transaction.commit();
+    return changed;
+  });
+}
+
 std::vector<std::string> SqliteStore::notify_dependent_modules(
     const RunResult& run, const std::vector<std::string>& dependents) {
   std::lock_guard lock(mutex_);
@@ -587,8 +638,8 @@ std::optional<RunResult> SqliteStore::load_run(const std::string& id) {
 void SqliteStore::read_gates(RunResult& run) {
   std::unordered_map<std::int64_t, std::size_t> index_of;  // gate row id -> run.gates index
   auto gates = db_.prepare(
-      "SELECT id, name, status, required, duration_s, message FROM gate_results "
-      "WHERE run_id = ?1 ORDER BY position");
+      "SELECT id, name, status, required, duration_s, message, baseline_eligible "
+      "FROM gate_results WHERE run_id = ?1 ORDER BY position");
   gates.bind_text(1, run.id);
   while (gates.step()) {
     index_of[gates.column_int(0)] = run.gates.size();
@@ -598,6 +649,7 @@ void SqliteStore::read_gates(RunResult& run) {
     gate.required = gates.column_int(3) != 0;
     gate.duration_s = gates.column_double(4);
     gate.message = gates.column_text(5);
+    gate.baseline_eligible = gates.column_int(6) != 0;
   }
   if (run.gates.empty()) return;
   auto gate_of = [&](const SqliteStatement& row) -> GateResult& {
@@ -629,7 +681,7 @@ void SqliteStore::read_gates(RunResult& run) {
 
   auto findings = db_.prepare(
       "SELECT f.gate_id, f.requirement, f.rule, f.severity, f.message, f.file, f.line_number, "
-      "f.column_number, f.fingerprint "
+      "f.column_number, f.fingerprint, f.baseline "
       "FROM findings f JOIN gate_results g ON g.id = f.gate_id "
       "WHERE g.run_id = ?1 ORDER BY f.gate_id, f.position");
   findings.bind_text(1, run.id);
@@ -643,6 +695,7 @@ void SqliteStore::read_gates(RunResult& run) {
     finding.line = static_cast<int>(findings.column_int(6));
     finding.column = static_cast<int>(findings.column_int(7));
     finding.fingerprint = findings.column_text(8);
+    finding.baseline = findings.column_text(9);
   }
 
   auto metrics = db_.prepare(

@@ -32,6 +32,18 @@ struct RunQuery {
   int limit = 20;
 };
 
+// Which recorded runs a gate's findings baseline may come from.
+struct BaselineQuery {
+  std::string module_id;
+  std::string gate;
+  // Only runs recorded at one of these commits (the base's and its
+  // ancestors'); empty: a run at any commit.
+  std::vector<std::string> commits;
+};
+
+// Whether `qgate baseline accept|reset` makes recorded gates a baseline.
+enum class BaselineMark { accept, reset };
+
 // Whether a store failure may pass if tried again later.
 enum class StoreFailure { permanent, unavailable };
 
@@ -108,6 +120,14 @@ class Store {
     if (auto latest = gate_baseline(module_id, gate)) out.push_back(std::move(*latest));
     return out;
   }
+  // Returns the gate of the latest finished run matching `query` whose
+  // findings may be a baseline (GateResult::baseline_eligible), if any.
+  virtual std::optional<GateBaseline> findings_baseline(const BaselineQuery& query) = 0;
+  // With `BaselineMark::accept`, makes gate `gate` of run `run_id` (module
+  // `module_id`) a baseline; with `reset`, no recorded run of that module's
+  // gate is one any more (`run_id` unused). Returns how many gates changed.
+  virtual int mark_baseline(const std::string& module_id, const std::string& gate,
+                            const std::string& run_id, BaselineMark mark) = 0;
   // Records, for passing run `run`, a completion notice to each module in
   // `dependents` (stores without checkout tables; the others notify
   // checkouts through checkouts()). Returns the modules noticed now: a second

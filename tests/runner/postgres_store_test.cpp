@@ -514,7 +514,7 @@ TEST(PostgresStore, CreatesTheCheckoutTablesWhereAbsentAndTheyTakeTheCheckoutSys
   EXPECT_EQ(
       status.output,
       "migration 1: applied\nmigration 2: applied\nmigration 3: applied\nmigration 4: applied\n"
-      "migration 5: applied\nmigration 6: applied\nmigration 7: applied\n");
+      "migration 5: applied\nmigration 6: applied\nmigration 7: applied\nmigration 8: applied\n");
   EXPECT_EQ(run_command(qgate() + " db migrate --database-url '" + url + "'", "/")
                     .output.find("up to date") != std::string::npos,
             true);
