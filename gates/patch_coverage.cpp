@@ -73,6 +73,8 @@ std::size_t shared_suffix(const std::vector<std::string>& a, const std::vector<s
   return n;
 }
 
+}  // namespace
+
 // Maps the paths of coverage reports to the changed files.
 class PathMatcher {
  public:
@@ -131,7 +133,18 @@ class PathMatcher {
   std::map<std::string, std::vector<Candidate>> by_name_;  // by file name
 };
 
-}  // namespace
+ChangeLocator::ChangeLocator(Change change, const fs::path& module_dir)
+    : change_(std::move(change)), matcher_(std::make_unique<PathMatcher>(change_, module_dir)) {}
+
+ChangeLocator::~ChangeLocator() = default;
+
+bool ChangeLocator::changed(const std::string& file, int line) const {
+  const std::string path = matcher_->match(file);
+  if (path.empty()) return false;
+  if (path == "?") return true;
+  const ChangedFile& changed = change_.files.at(path);
+  return changed.whole || line <= 0 || changed.lines.count(line) > 0;
+}
 
 std::map<std::string, ChangedFile> parse_unified_diff(std::string_view diff) {
   std::map<std::string, ChangedFile> files;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -53,6 +54,27 @@ struct PatchCoverage {
   // that join lines only non-executable lines separate.
   std::map<std::string, std::vector<std::pair<int, int>>> uncovered;
   std::vector<std::string> ambiguous;  // report paths that match several changed files
+};
+
+class PathMatcher;
+
+// Tells whether findings lie on lines a change added or modified.
+class ChangeLocator {
+ public:
+  ChangeLocator(Change change, const std::filesystem::path& module_dir);
+  ~ChangeLocator();
+  ChangeLocator(const ChangeLocator&) = delete;
+  ChangeLocator& operator=(const ChangeLocator&) = delete;
+  // Returns true when line `line` of `file` (a path matched as measure_patch
+  // matches report paths) was added or changed, or for `line` 0 when any
+  // line of it was; a path that matches several changed files counts too.
+  bool changed(const std::string& file, int line) const;
+  // Returns the change itself.
+  const Change& change() const { return change_; }
+
+ private:
+  Change change_;
+  std::unique_ptr<PathMatcher> matcher_;
 };
 
 // Intersects `change` with the line hits of `reports`. A report's path is

@@ -29,6 +29,7 @@ struct Thresholds {
   double min_branches = -1;     // not checked
   double min_file_lines = -1;   // not checked
   double patch_min_lines = -1;  // not checked
+  double max_drop = -1;         // not checked
   Severity fail_on = Severity::low;
   // Taken for a vulnerability whose audit gives no severity: at or above any
   // fail_on unless the user says otherwise, so that not knowing never passes.
@@ -45,6 +46,7 @@ Thresholds thresholds_of(const GateConfig& gate) {
     t.min_branches = coverage.value("min_branches", t.min_branches);
     t.min_file_lines = coverage.value("min_file_lines", t.min_file_lines);
     t.patch_min_lines = coverage.value("patch_min_lines", t.patch_min_lines);
+    t.max_drop = coverage.value("max_drop", t.max_drop);
   }
   if (options.contains("fail_on") && options.at("fail_on").is_string()) {
     t.fail_on = severity_from_string(options.at("fail_on").get<std::string>()).value_or(t.fail_on);
@@ -99,7 +101,9 @@ class Judge {
         verdict_(verdict),
         out_(verdict),
         sources_(module_dir) {
-    if (t_.only_new && context.baseline) baseline_.emplace(context.baseline->findings);
+    if (t_.only_new && context.reference.baseline) {
+      baseline_.emplace(context.reference.baseline->findings);
+    }
   }
 
   void operator()(const std::string& name, const TestReport& report) {
@@ -145,6 +149,7 @@ class Judge {
     std::string text = name + ": " + format_percent(lines) + " of lines";
     bool ok = lines + 1e-9 >= t_.min_lines;
     if (!ok) text += " (minimum " + format_percent(t_.min_lines) + ")";
+    if (!judge_change(lines, text)) ok = false;
     if (report.branches_total > 0) {
       const double branches = percent_of(report.branches_covered, report.branches_total);
       out_.metric("coverage.branches", branches, "%");
@@ -245,38 +250,112 @@ class Judge {
   // the new ones in only-new mode).
   void add_findings(const std::string& name, const std::string& count,
                     std::vector<Finding> findings) {
-    const std::size_t total = findings.size();
-    int blocking = 0;
-    int fresh = 0;
-    for (Finding& finding : findings) {
-      bool counts = true;
-      if (baseline_) {
-        counts = baseline_->classify(finding);
-        fresh += counts ? 1 : 0;
-      } else if (t_.only_new) {
-        finding.baseline = "existing";  // taken as the baseline
-      }
-      if (counts && finding.severity >= t_.fail_on) ++blocking;
-      out_.finding(std::move(finding));
-    }
     const std::string fail_on(to_string(t_.fail_on));
-    if (t_.only_new && !baseline_) {
-      // Nothing to compare with: this run becomes the baseline if it passes.
-      out_.pass(name + ": " + count + ", " + std::to_string(blocking) + " at or above " + fail_on +
-                ", taken as the baseline (no earlier run where the gate passed)");
-      return;
-    }
-    if (baseline_) {
-      const std::size_t existing = total - static_cast<std::size_t>(fresh);
-      const std::string text = name + ": " + count + " (" + std::to_string(fresh) + " new, " +
-                               std::to_string(existing) + " existing), " +
-                               std::to_string(blocking) + " new at or above " + fail_on;
+    int blocking = 0;
+    if (!t_.only_new) {
+      for (Finding& finding : findings) {
+        if (finding.severity >= t_.fail_on) ++blocking;
+        out_.finding(std::move(finding));
+      }
+      const std::string text =
+          name + ": " + count + ", " + std::to_string(blocking) + " at or above " + fail_on;
       blocking > 0 ? out_.fail(text) : out_.pass(text);
       return;
     }
-    const std::string text =
-        name + ": " + count + ", " + std::to_string(blocking) + " at or above " + fail_on;
+    // New against the baseline; without one, new where the change is; with
+    // neither, every finding is new (a gate that cannot tell never passes old
+    // findings off as checked).
+    const ChangeLocator* change = baseline_ ? nullptr : change_since_base();
+    const std::size_t total = findings.size();
+    std::size_t fresh = 0;
+    for (Finding& finding : findings) {
+      bool is_new = true;
+      if (baseline_) {
+        is_new = baseline_->classify(finding);
+      } else {
+        // A finding placed in no file cannot be told old: it counts.
+        if (change != nullptr && !finding.file.empty()) {
+          is_new = change->changed(finding.file, finding.line);
+        }
+        finding.baseline = is_new ? "new" : "existing";
+      }
+      fresh += is_new ? 1 : 0;
+      if (is_new && finding.severity >= t_.fail_on) ++blocking;
+      out_.finding(std::move(finding));
+    }
+    const std::string existing = std::to_string(total - fresh);
+    std::string text = name + ": " + count + " (";
+    if (baseline_) {
+      const std::string& source = context_.reference.baseline->source;
+      text += std::to_string(fresh) + " new, " + existing + " existing in the baseline" +
+              (source.empty() ? "" : ", " + source);
+    } else if (change != nullptr) {
+      text += "no recorded baseline: " + std::to_string(fresh) + " on lines changed since " +
+              context_.reference.base_ref + " (merge-base " +
+              change->change().merge_base.substr(0, 12) + "), " + existing + " elsewhere";
+    } else {
+      text += "all counted as new: no recorded baseline, and " + no_change_;
+    }
+    text += "), " + std::to_string(blocking) + " new at or above " + fail_on;
+    if (!baseline_ && change == nullptr && blocking > 0) {
+      text +=
+          "; `qgate baseline accept " + gate_.name + "` takes this run's findings as the baseline";
+    }
     blocking > 0 ? out_.fail(text) : out_.pass(text);
+  }
+
+  // Returns the lines changed since the reference's base ref, read once, or
+  // nullptr (with the reason in no_change_) when they cannot be had.
+  const ChangeLocator* change_since_base() {
+    if (change_ || !no_change_.empty()) return change_ ? &*change_ : nullptr;
+    if (context_.reference.base_ref.empty()) {
+      no_change_ = context_.reference.missing.empty() ? "no base ref" : context_.reference.missing;
+      return nullptr;
+    }
+    try {
+      change_.emplace(qgate::changed_lines(module_dir_, context_.reference.base_ref), module_dir_);
+    } catch (const PatchError& error) {
+      no_change_ = std::string("no changed lines: ") + error.what();
+      return nullptr;
+    }
+    return &*change_;
+  }
+
+  // Adds the change of line coverage since the reference's baseline to
+  // `text`; returns false when it dropped by more than coverage.max_drop.
+  bool judge_change(double lines, std::string& text) {
+    const std::size_t index = coverage_seen_++;
+    const auto& baseline = context_.reference.baseline;
+    const Metric* before = nullptr;
+    if (baseline) {
+      std::size_t seen = 0;
+      for (const Metric& metric : baseline->metrics) {
+        if (metric.name != "coverage.lines" || std::isnan(metric.value)) continue;
+        if (seen++ == index) before = &metric;
+      }
+    }
+    if (before == nullptr) {
+      if (t_.max_drop >= 0) text += ", change not judged (no recorded baseline with line coverage)";
+      return true;
+    }
+    const double change = lines - before->value;
+    out_.metric("coverage.lines_change", change, "points");
+    char points[32];
+    std::snprintf(points, sizeof points, "%.1f", std::fabs(change));
+    const std::string source = baseline->source.empty() ? "the baseline" : baseline->source;
+    if (std::fabs(change) < 0.05) {
+      text += ", unchanged since " + source;
+    } else {
+      text += std::string(change < 0 ? ", down " : ", up ") + points + " points from " +
+              format_percent(before->value) + " in " + source;
+    }
+    if (t_.max_drop >= 0 && -change > t_.max_drop + 1e-9) {
+      char limit[32];
+      std::snprintf(limit, sizeof limit, "%g", t_.max_drop);
+      text += std::string(" (max_drop ") + limit + ")";
+      return false;
+    }
+    return true;
   }
 
   // Fails every file below coverage.min_file_lines, naming it.
@@ -390,6 +469,9 @@ class Judge {
   VerdictBuilder out_;
   SourceLines sources_;
   std::optional<BaselineMatcher> baseline_;  // only-new mode with a baseline
+  std::optional<ChangeLocator> change_;      // only-new mode without one, read once
+  std::string no_change_;                    // why change_ could not be read
+  std::size_t coverage_seen_ = 0;            // coverage reports judged so far
   std::vector<CoverageReport> coverage_;     // kept for patch coverage
   std::vector<NamedBenchmarkReport> benchmarks_;
 };

@@ -14,11 +14,23 @@
 
 namespace qgate {
 
+// What a gate's findings (only-new mode) and line coverage are compared
+// with: a recorded baseline, else the lines changed since a base ref.
+struct GateReference {
+  // The gate's findings and figures in the baseline file, or in the latest
+  // recorded run that may be a baseline (GateResult::baseline_eligible).
+  std::optional<GateBaseline> baseline;
+  // Without a baseline: findings on lines changed since its merge-base are new.
+  std::string base_ref;
+  // Without either: why, for the report ("no base ref: ...").
+  std::string missing;
+};
+
 // What a gate's reports are judged against besides its thresholds.
 struct ReportContext {
   std::string base_ref;  // git ref for patch coverage; empty: none
-  // The gate in the module's latest run where it passed (only-new findings,
-  // benchmark regressions); nothing when no such run was recorded.
+  // The gate in the module's latest run where it passed (benchmark
+  // regressions); nothing when no such run was recorded.
   std::optional<GateBaseline> baseline;
   // Returns the gate in the module's latest `count` runs where it passed,
   // newest first: the distribution benchmark regressions are judged
@@ -31,6 +43,8 @@ struct ReportContext {
   // unless its `fresh: false`; not given (reports judged outside a run), the
   // reports' times are not checked.
   std::optional<std::map<std::string, std::chrono::system_clock::time_point>> step_started{};
+  // Only-new findings and the change of line coverage are judged against it.
+  GateReference reference{};
 };
 
 // Returns the time as the file system stamps files: the kernel's coarse

@@ -135,7 +135,10 @@ std::string render_report(ReportFormat format, const RunResult& run) {
 
 void write_report_file(ReportFormat format, const RunResult& run,
                        const std::filesystem::path& path) {
-  const std::string text = render_report(format, run);
+  write_file_atomically(path, render_report(format, run));
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
   const std::filesystem::path folder =
       path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::error_code error;

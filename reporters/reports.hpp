@@ -27,6 +27,9 @@ std::string render_report(ReportFormat format, const RunResult& run);
 // naming `path` when it cannot.
 void write_report_file(ReportFormat format, const RunResult& run,
                        const std::filesystem::path& path);
+// Writes `text` to `path` as write_report_file does: atomically, readable by
+// all. Throws std::runtime_error naming `path`.
+void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
 // Returns `text` as valid UTF-8 without terminal escape sequences (colours,
 // cursor moves) and without the control characters XML 1.0 forbids; carriage

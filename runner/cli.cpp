@@ -12,6 +12,7 @@
 #include "reporters/console.hpp"
 #include "reporters/github_actions.hpp"
 #include "reporters/reports.hpp"
+#include "runner/baseline_cli.hpp"
 #include "runner/config.hpp"
 #include "runner/log_retention.hpp"
 #include "runner/duration.hpp"
@@ -273,6 +274,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   validate_cmd->add_option("-c,--config", config_path, "Configuration file");
 
   QueueCommands queue_commands(app, database_url);
+  BaselineCommands baseline_commands(app, database_url);
   // Listed for --help; handed over to qgate-server before parsing.
   app.add_subcommand("serve",
                      "Serve the HTTP API for the module checkout server (qgate serve --help)");
@@ -290,6 +292,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
 
   try {
     if (const auto code = queue_commands.run(out, err)) return *code;
+    if (const auto code = baseline_commands.run(out, err)) return *code;
     if (*check_cmd) {
       check.config_path = config_path;
       check.state_dir = state_dir;

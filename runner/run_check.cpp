@@ -15,6 +15,7 @@
 #include "reporters/console.hpp"
 #include "reporters/github_actions.hpp"
 #include "runner/config.hpp"
+#include "runner/gate_reference.hpp"
 #include "runner/git_info.hpp"
 #include "runner/github_run.hpp"
 #include "runner/log_retention.hpp"
@@ -31,6 +32,11 @@ namespace qgate {
 namespace {
 
 namespace fs = std::filesystem;
+
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
 
 std::vector<std::string> current_environment() {
   std::vector<std::string> environment;
@@ -49,12 +55,21 @@ bool needs_baseline(const GateConfig& gate) {
   return gate.name == "performance";
 }
 
+// Returns true if gate `gate` cannot be judged without its reference:
+// only-new findings, or a limit on the drop of coverage.
+bool needs_reference(const GateConfig& gate) {
+  const auto& options = gate.options;
+  if (options.value("only_new", false)) return true;
+  return options.contains("coverage") && options["coverage"].is_object() &&
+         options["coverage"].contains("max_drop");
+}
+
 // Records the gates as they finish and forwards progress to the console.
 class RunRecorder : public SchedulerObserver {
  public:
   RunRecorder(const Config& config, const RunPlan& plan, const BuiltinOutcomes& builtins,
               const SecretMasker& masker, RunResult& run, Store& store, ConsoleReporter& console,
-              std::string base_ref)
+              std::string base_ref, StoreScope scope)
       : config_(config),
         plan_(plan),
         builtins_(builtins),
@@ -62,7 +77,9 @@ class RunRecorder : public SchedulerObserver {
         run_(run),
         store_(store),
         console_(console),
-        base_ref_(std::move(base_ref)),
+        base_ref_(base_ref),
+        references_(config.module_dir, config.module.id, std::move(base_ref),
+                    env_or_empty("GITHUB_BASE_REF"), scope),
         results_(plan.steps.size()),
         started_(plan.steps.size()),
         remaining_(plan.gates.size()) {
@@ -110,6 +127,7 @@ class RunRecorder : public SchedulerObserver {
     const bool stopped =
         std::any_of(planned.steps.begin(), planned.steps.end(),
                     [&](std::size_t i) { return results_[i].status == Status::cancelled; });
+    bool reports_read = false;
     if (config != nullptr && !config->reports.empty() && !stopped) {
       ReportContext context;
       context.base_ref = base_ref_;
@@ -118,6 +136,7 @@ class RunRecorder : public SchedulerObserver {
         if (started_[i]) context.step_started->emplace(plan_.steps[i].name, *started_[i]);
       }
       std::string baseline_problem;
+      std::string reference_problem;
       try {
         context.baseline = store_.gate_baseline(config_.module.id, planned.name);
       } catch (const StoreError& error) {
@@ -126,18 +145,38 @@ class RunRecorder : public SchedulerObserver {
       context.earlier_runs = [this, &planned](int count) {
         return store_.gate_baselines(config_.module.id, planned.name, count);
       };
+      try {
+        context.reference = references_.choose(store_, planned.name);
+      } catch (const StoreError& error) {
+        reference_problem =
+            std::string("the baseline could not be read from the store: ") + error.what();
+      } catch (const std::runtime_error& error) {
+        reference_problem = std::string("the baseline file could not be read: ") + error.what();
+      }
       ReportVerdict verdict = judge_reports(*config, config_.module_dir, context);
       if (!baseline_problem.empty() && needs_baseline(*config)) {
         // Judged without its baseline, every finding would look new (or none).
         verdict.outcome.status = Status::error;
         verdict.outcome.message =
             "the baseline could not be read from the store: " + baseline_problem;
+      } else if (!reference_problem.empty() && needs_reference(*config)) {
+        verdict.outcome.status = Status::error;
+        verdict.outcome.message = reference_problem;
       }
+      reports_read = verdict.outcome.status != Status::error;
       metrics = std::move(verdict.metrics);
       reports_[planned.name] = std::move(verdict.outcome);
     }
     GateResult gate = judge_gate(planned, results_, builtins_, reports_);
     gate.metrics.insert(gate.metrics.end(), metrics.begin(), metrics.end());
+    // A later run may compare with this one when its findings are the state
+    // of the code, not a verdict: read whole, and judged on every finding (a
+    // failed only-new run held new findings nobody accepted).
+    const bool only_new = config != nullptr && config->options.value("only_new", false);
+    const bool has_reports = config != nullptr && !config->reports.empty();
+    gate.baseline_eligible = has_reports
+                                 ? reports_read && (gate.status == Status::passed || !only_new)
+                                 : gate.status == Status::passed;
     // Whatever field a step's or a report's text landed in (a rule id, a
     // fingerprint, a benchmark's name), it is masked before anything prints,
     // stores or sends it.
@@ -155,6 +194,7 @@ class RunRecorder : public SchedulerObserver {
   Store& store_;
   ConsoleReporter& console_;
   std::string base_ref_;
+  ReferenceChooser references_;
   std::vector<StepResult> results_;
   // When each step first started (retries start again), for the reports'
   // freshness.
@@ -500,7 +540,8 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     scheduler_options.jobs = jobs;
     scheduler_options.fail_fast = options.fail_fast;
     RunRecorder recorder(config, plan, builtins, masker, run, *store, console,
-                         options.base_ref.empty() ? config.base_ref : options.base_ref);
+                         options.base_ref.empty() ? config.base_ref : options.base_ref,
+                         url.empty() ? StoreScope::this_checkout : StoreScope::shared);
     ScheduleOutcome outcome;
     {
       // Whatever the steps leave running goes when they are done, however

@@ -26,18 +26,29 @@ void lint(const TempDir& dir, const std::string& script) {
   ASSERT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.output;
 }
 
-ReportVerdict judge(const TempDir& dir, bool only_new,
-                    const std::optional<GateBaseline>& baseline = std::nullopt) {
+ReportVerdict judge(const std::filesystem::path& dir, bool only_new,
+                    const std::optional<GateBaseline>& baseline = std::nullopt,
+                    const std::string& base_ref = "") {
   GateConfig gate;
   gate.name = "lint";
   gate.reports = {{"report.xml", ""}};
   gate.options = {{"only_new", only_new}, {"fail_on", "info"}};
-  return judge_reports(gate, dir.path(), ReportContext{"", baseline});
+  ReportContext context;
+  context.reference.baseline = baseline;
+  context.reference.base_ref = base_ref;
+  if (base_ref.empty()) context.reference.missing = "no base ref: the test gives none";
+  return judge_reports(gate, dir, context);
+}
+
+ReportVerdict judge(const TempDir& dir, bool only_new,
+                    const std::optional<GateBaseline>& baseline = std::nullopt) {
+  return judge(dir.path(), only_new, baseline);
 }
 
 GateBaseline baseline_of(const ReportVerdict& verdict) {
-  return GateBaseline{"5f0c1a2b-run", "2026-11-22T00:00:00.000Z", verdict.outcome.findings,
-                      verdict.metrics};
+  return GateBaseline{
+      "5f0c1a2b-run", "2026-11-22T00:00:00.000Z", verdict.outcome.findings, verdict.metrics, "",
+      "run 5f0c1a2b"};
 }
 
 std::multiset<std::string> fingerprints(const ReportVerdict& verdict) {
@@ -69,15 +80,80 @@ TEST(OnlyNewFindings, EveryFindingGetsAFingerprintInEveryMode) {
   EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 3u);
 }
 
-TEST(OnlyNewFindings, FirstRunTakesItsFindingsAsTheBaseline) {
+TEST(OnlyNewFindings, WithNeitherABaselineNorABaseRefEveryFindingCountsAndTheReportSaysWhy) {
+  // What a fresh CI checkout with the default store used to pass silently.
   TempDir dir;
   lint(dir, kScript);
   const ReportVerdict verdict = judge(dir, true);
-  EXPECT_EQ(verdict.outcome.status, Status::passed);
+  EXPECT_EQ(verdict.outcome.status, Status::failed);
   EXPECT_EQ(verdict.outcome.message,
-            "report.xml: 3 findings, 3 at or above info, taken as the baseline (no earlier run "
-            "where the gate passed)");
-  for (const Finding& finding : verdict.outcome.findings) EXPECT_EQ(finding.baseline, "existing");
+            "report.xml: 3 findings (all counted as new: no recorded baseline, and no base ref: "
+            "the test gives none), 3 new at or above info; `qgate baseline accept lint` takes "
+            "this run's findings as the baseline");
+  for (const Finding& finding : verdict.outcome.findings) EXPECT_EQ(finding.baseline, "new");
+}
+
+// A git repository with kScript committed on main, and a branch "feature".
+class ScriptRepository {
+ public:
+  ScriptRepository() {
+    git("init -q -b main");
+    write_file(dir_ / ".gitignore", "report.xml\n");
+    write_file(dir_ / "script.sh", kScript);
+    commit("base");
+    git("checkout -q -b feature");
+  }
+  const TempDir& dir() const { return dir_; }
+  void git(const std::string& args) const {
+    const auto result = run_command("git " + args, dir_.path());
+    ASSERT_EQ(result.exit_code, 0) << "git " << args << ": " << result.output;
+  }
+  void commit(const std::string& message) const {
+    git("add -A");
+    git("-c user.name=qgate-test -c user.email=test@example.invalid commit -q -m '" + message +
+        "'");
+  }
+
+ private:
+  TempDir dir_;
+};
+
+TEST(OnlyNewFindings, WithoutABaselineFindingsOnLinesChangedSinceTheBaseRefAreNew) {
+  ScriptRepository repo;
+  // Three old findings, and the branch adds a fourth on a new line.
+  lint(repo.dir(), std::string(kScript) + "echo $2\n");
+  repo.commit("one more echo");
+  ReportVerdict verdict = judge(repo.dir().path(), true, std::nullopt, "main");
+  EXPECT_EQ(verdict.outcome.status, Status::failed);
+  EXPECT_TRUE(std::regex_match(
+      verdict.outcome.message,
+      std::regex("report.xml: 4 findings \\(no recorded baseline: 1 on lines changed since main "
+                 "\\(merge-base [0-9a-f]{12}\\), 3 elsewhere\\), 1 new at or above info")))
+      << verdict.outcome.message;
+  ASSERT_EQ(count_new(verdict), 1);
+  for (const Finding& finding : verdict.outcome.findings) {
+    EXPECT_EQ(finding.baseline, finding.line == 5 ? "new" : "existing") << finding.line;
+  }
+
+  // Uncommitted work counts too; quoting the new variable leaves only old findings.
+  lint(repo.dir(), std::string(kScript) + "echo \"$2\"\n");
+  verdict = judge(repo.dir().path(), true, std::nullopt, "main");
+  EXPECT_EQ(verdict.outcome.status, Status::passed) << verdict.outcome.message;
+  EXPECT_EQ(count_new(verdict), 0);
+
+  // A base ref git does not know leaves every finding counted, and says so.
+  GateConfig gate;
+  gate.name = "lint";
+  gate.reports = {{"report.xml", ""}};
+  gate.options = {{"only_new", true}, {"fail_on", "info"}};
+  ReportContext context;
+  context.reference.base_ref = "origin/nowhere";
+  verdict = judge_reports(gate, repo.dir().path(), context);
+  EXPECT_EQ(verdict.outcome.status, Status::failed);
+  EXPECT_NE(verdict.outcome.message.find("all counted as new: no recorded baseline, and no changed "
+                                         "lines: base ref 'origin/nowhere' is not known to git"),
+            std::string::npos)
+      << verdict.outcome.message;
 }
 
 TEST(OnlyNewFindings, MovingCodeDownKeepsFindingsAndAnAddedOneFails) {
@@ -93,7 +169,8 @@ TEST(OnlyNewFindings, MovingCodeDownKeepsFindingsAndAnAddedOneFails) {
   const ReportVerdict after_move = judge(dir, true, baseline);
   EXPECT_EQ(after_move.outcome.status, Status::passed) << after_move.outcome.message;
   EXPECT_EQ(after_move.outcome.message,
-            "report.xml: 3 findings (0 new, 3 existing), 0 new at or above info");
+            "report.xml: 3 findings (0 new, 3 existing in the baseline, run 5f0c1a2b), 0 new at or "
+            "above info");
   EXPECT_EQ(after_move.outcome.findings[0].line, 22);
   EXPECT_EQ(fingerprints(after_move), fingerprints(judge(dir, false)));
   EXPECT_EQ(count_new(after_move), 0);
@@ -103,7 +180,8 @@ TEST(OnlyNewFindings, MovingCodeDownKeepsFindingsAndAnAddedOneFails) {
   const ReportVerdict added = judge(dir, true, baseline);
   EXPECT_EQ(added.outcome.status, Status::failed);
   EXPECT_EQ(added.outcome.message,
-            "report.xml: 4 findings (1 new, 3 existing), 1 new at or above info");
+            "report.xml: 4 findings (1 new, 3 existing in the baseline, run 5f0c1a2b), 1 new at or "
+            "above info");
   ASSERT_EQ(count_new(added), 1);
   for (const Finding& finding : added.outcome.findings) {
     if (finding.baseline == "new") {
@@ -123,7 +201,8 @@ TEST(OnlyNewFindings, IdenticalFindingsAreCountedNotJustMatched) {
   const ReportVerdict verdict = judge(dir, true, baseline);
   EXPECT_EQ(verdict.outcome.status, Status::failed);
   EXPECT_EQ(verdict.outcome.message,
-            "report.xml: 3 findings (1 new, 2 existing), 1 new at or above info");
+            "report.xml: 3 findings (1 new, 2 existing in the baseline, run 5f0c1a2b), 1 new at or "
+            "above info");
 
   // The same count with fingerprints a tool gave (repeated ones too).
   Finding twin;

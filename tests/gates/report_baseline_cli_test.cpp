@@ -41,27 +41,41 @@ int count_baseline(const nlohmann::json& report, const std::string& gate,
   return count;
 }
 
-TEST(GateBaselines, OnlyNewFindingsAreJudgedAgainstTheLastPassingRun) {
-  TempDir dir;
+// The lint gate's configuration: shellcheck's report judged at info.
+std::string lint_config(bool only_new) {
   // shellcheck exits 1 when it finds anything: the step keeps its report and
   // lets the report decide.
-  write_file(dir / "integration-requirements.yaml",
+  return std::string(
              "integration_requirements:\n  code_quality: [ {linting_rules_followed: true} ]\n"
              "gates:\n  lint:\n"
              "    steps: [ {name: shellcheck, run: 'shellcheck -f checkstyle script.sh > "
              "shellcheck.xml || test $? -eq 1'} ]\n"
-             "    reports: [shellcheck.xml]\n    only_new: true\n    fail_on: info\n");
+             "    reports: [shellcheck.xml]\n    fail_on: info\n") +
+         (only_new ? "    only_new: true\n" : "");
+}
+
+TEST(GateBaselines, SwitchingOnlyNewOnComparesWithTheRunsRecordedBeforeIt) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml", lint_config(false));
   const std::string script = "echo $1\ncd /tmp\nls $HOME\n";
   write_file(dir / "script.sh", "#!/bin/sh\n" + script);
   nlohmann::json report;
 
-  // First run: nothing to compare with, its three findings become the baseline.
+  // Without only_new the three findings fail the gate, and are recorded all the same.
   auto result = check(dir, report);
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("shellcheck.xml: 3 findings, 3 at or above info, taken as the "
-                               "baseline (no earlier run where the gate passed)"),
-            std::string::npos)
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("shellcheck.xml: 3 findings, 3 at or above info"), std::string::npos)
       << result.output;
+
+  // Switched on: the run before is the baseline at once, none of the three is new.
+  write_file(dir / "integration-requirements.yaml", lint_config(true));
+  result = check(dir, report);
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(std::regex_search(result.output,
+                                std::regex("shellcheck.xml: 3 findings \\(0 new, 3 existing in the "
+                                           "baseline, run [0-9a-f]{8}\\), 0 new at or above info")))
+      << result.output;
+  EXPECT_EQ(count_baseline(report, "lint", "existing"), 3);
 
   // The code moves 20 lines down: the same three findings, none new.
   std::string moved = "#!/bin/sh\n";
@@ -69,28 +83,25 @@ TEST(GateBaselines, OnlyNewFindingsAreJudgedAgainstTheLastPassingRun) {
   write_file(dir / "script.sh", moved + script);
   result = check(dir, report);
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("shellcheck.xml: 3 findings (0 new, 3 existing), 0 new at or "
-                               "above info"),
-            std::string::npos)
+  EXPECT_NE(result.output.find("(0 new, 3 existing in the baseline"), std::string::npos)
       << result.output;
-  EXPECT_EQ(count_baseline(report, "lint", "existing"), 3);
 
   // One finding added: it alone is new, and fails the gate.
   write_file(dir / "script.sh", moved + script + "echo $2\n");
   result = check(dir, report);
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("shellcheck.xml: 4 findings (1 new, 3 existing), 1 new at or "
-                               "above info"),
+  EXPECT_NE(result.output.find("shellcheck.xml: 4 findings (1 new, 3 existing in the baseline"),
             std::string::npos)
       << result.output;
   EXPECT_EQ(count_baseline(report, "lint", "new"), 1);
   EXPECT_EQ(count_baseline(report, "lint", "existing"), 3);
 
-  // The failed run is no baseline: the next one is still judged against
-  // the last passing one.
+  // The failed only-new run is no baseline: the next one is still judged
+  // against the last passing one.
   result = check(dir, report);
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("(1 new, 3 existing)"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("(1 new, 3 existing in the baseline"), std::string::npos)
+      << result.output;
 }
 
 TEST(GateBaselines, ABenchmarkSlowerThanInTheLastPassingRunFails) {

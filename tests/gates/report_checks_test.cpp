@@ -67,6 +67,78 @@ TEST(ReportGates, CoverageBelowTheThresholdFailsAndAbovePasses) {
   }
 }
 
+TEST(ReportGates, TheChangeOfLineCoverageSinceTheBaselineIsShownAndMaxDropFailsADrop) {
+  // gcovr measured 63.6 % of lines (7 of 11); the baseline had 69.5 %.
+  GateConfig gate;
+  gate.name = "test-coverage";
+  gate.reports = {{"coverage/gcovr.xml", ""}};
+  gate.options = {{"coverage", {{"min_lines", 50}}}};
+  ReportContext context;
+  context.reference.baseline =
+      GateBaseline{"1a2b3c4d-run", "", {}, {{"coverage.lines", 69.5, "%"}}, "", "run 1a2b3c4d"};
+  const auto fixtures = testing::source_dir() / "tests/fixtures";
+  ReportVerdict verdict = judge_reports(gate, fixtures, context);
+  EXPECT_EQ(verdict.outcome.status, Status::passed) << verdict.outcome.message;
+  EXPECT_EQ(verdict.outcome.message,
+            "coverage/gcovr.xml: 63.6% of lines, down 5.9 points from 69.5% in run 1a2b3c4d, "
+            "33.3% of branches");
+  bool change_recorded = false;
+  for (const Metric& metric : verdict.metrics) {
+    if (metric.name == "coverage.lines_change") {
+      change_recorded = true;
+      EXPECT_NEAR(metric.value, 63.636 - 69.5, 0.01);
+    }
+  }
+  EXPECT_TRUE(change_recorded);
+
+  gate.options["coverage"]["max_drop"] = 5;
+  verdict = judge_reports(gate, fixtures, context);
+  EXPECT_EQ(verdict.outcome.status, Status::failed);
+  EXPECT_EQ(verdict.outcome.message,
+            "coverage/gcovr.xml: 63.6% of lines, down 5.9 points from 69.5% in run 1a2b3c4d "
+            "(max_drop 5), 33.3% of branches");
+
+  gate.options["coverage"]["max_drop"] = 6;
+  EXPECT_EQ(judge_reports(gate, fixtures, context).outcome.status, Status::passed);
+
+  // Without a baseline a limit cannot be judged, and says so.
+  verdict = judge_reports(gate, fixtures, ReportContext{});
+  EXPECT_EQ(verdict.outcome.status, Status::passed);
+  EXPECT_EQ(verdict.outcome.message,
+            "coverage/gcovr.xml: 63.6% of lines, change not judged (no recorded baseline with "
+            "line coverage), 33.3% of branches");
+}
+
+TEST(ReportGates, ACoverageDropSinceTheLastRunFailsWithMaxDrop) {
+  // 100 % of lines, then an untested function: gcc --coverage and gcovr in
+  // the gate's step, as a C project measures itself.
+  TempDir dir;
+  write_file(dir / "main.c",
+             "int add(int a, int b);\nint main(void) { return add(1, 2) == 3 ? 0 : 1; }\n");
+  write_file(dir / "calc.c", "int add(int a, int b) {\n  return a + b;\n}\n");
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements:\n  testing: [ {unit_tests_passing: true} ]\n"
+             "gates:\n  test-coverage:\n"
+             "    steps: [ {name: unit, run: 'rm -f *.gcda && gcc --coverage -O0 -o prog main.c "
+             "calc.c && ./prog && gcovr -r . --cobertura coverage.xml .'} ]\n"
+             "    reports: [coverage.xml]\n    coverage: {min_lines: 50, max_drop: 2}\n");
+  auto result = run_command(qgate() + " check --ci --no-color", dir.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("coverage.xml: 100.0% of lines, change not judged"),
+            std::string::npos)
+      << result.output;
+
+  write_file(dir / "calc.c",
+             "int add(int a, int b) {\n  return a + b;\n}\n\nint sub(int a, int b) {\n"
+             "  int d = a - b;\n  return d;\n}\n");
+  result = run_command(qgate() + " check --ci --no-color", dir.path());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_TRUE(std::regex_search(
+      result.output, std::regex("coverage.xml: [0-9.]+% of lines, down [0-9.]+ points from "
+                                "100.0% in run [0-9a-f]{8} \\(max_drop 2\\)")))
+      << result.output;
+}
+
 TEST(ReportGates, LintFindingsFailAtOrAboveTheSetSeverity) {
   {
     TempDir dir;
