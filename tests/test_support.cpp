@@ -191,9 +191,11 @@ void QgateProcess::start(const std::vector<std::string>& args, const std::filesy
   posix_spawn_file_actions_destroy(&actions);
   ASSERT_EQ(spawned, 0) << "cannot start " << argv[0];
   pid = child;
+  reaped_ = false;
 }
 
 bool QgateProcess::ended() {
+  if (reaped_) return true;
   int status = 0;
   if (waitpid(pid, &status, WNOHANG) != pid) return false;
   note(status);
@@ -201,12 +203,14 @@ bool QgateProcess::ended() {
 }
 
 void QgateProcess::wait() {
+  if (reaped_) return;
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   note(status);
 }
 
 void QgateProcess::note(int status) {
+  reaped_ = true;
   exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }

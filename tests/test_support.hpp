@@ -92,6 +92,7 @@ struct QgateProcess {
 
  private:
   void note(int status);
+  bool reaped_ = false;  // ended() or wait() saw it end
 };
 
 // A module whose single gate (test-coverage, judging unit_tests_passing) has

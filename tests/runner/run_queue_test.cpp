@@ -539,7 +539,7 @@ TEST(RunQueue, WorkerKillsWhatAStepLeftWhenItsCheckWasKilledNine) {
   TempDir dir;
   write_module(dir / "m", "escape-001",
                "echo $PPID > check.pid; "
-               "setsid env -i sh -c 'echo $$ > daemon.pid; exec sleep 60' "
+               "setsid env -i sh -c \"echo \\$\\$ > daemon.pid; exec sleep 60\" "
                "</dev/null >/dev/null 2>&1 & sleep 60");
   const std::string item = enqueue(url, "escape-001", dir / "m", "--max-attempts 1");
   QgateProcess worker;

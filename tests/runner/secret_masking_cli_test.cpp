@@ -74,12 +74,13 @@ void write_module(const TempDir& dir, const std::string& api_url) {
              "    reports: [out/lint.sarif]\n"
              "  test-coverage:\n"
              "    steps: [ {name: wait, run: 'sleep 1'} ]\n"
-             "    reports: [out/junit.xml]\n"
+             // Written by the lint step, which may start before this gate's.
+             "    reports: [ {path: out/junit.xml, fresh: false} ]\n"
              "  performance:\n"
              // Beside the lint step that writes its report, not alone.
              "    exclusive: false\n"
              "    steps: [ {name: wait, run: 'sleep 1'} ]\n"
-             "    reports: [out/bench.json]\n"
+             "    reports: [ {path: out/bench.json, fresh: false} ]\n"
              "github:\n  repository: acme/shop\n  developer: ana\n  checks: true\n  api_url: " +
                  api_url + "\n");
   write_file(dir / ".gitignore", ".qgate/\nout/\nr/\nactions/\n");
