@@ -223,8 +223,16 @@ class Judge {
 
   // Judges what needs every report, once they are all read.
   void finish() {
-    if (t_.patch_min_lines >= 0) judge_patch();
-    judge_thresholds(gate_.options, benchmarks_, out_);
+    // Of several groups of reports, each judges the gate-wide checks only
+    // with reports of their kind; the caller says when none had any.
+    if (t_.patch_min_lines >= 0 && (context_.all_reports || !coverage_.empty())) {
+      verdict_.patch_judged = true;
+      judge_patch();
+    }
+    if (context_.all_reports || !benchmarks_.empty()) {
+      verdict_.thresholds_judged = gate_.options.contains("thresholds");
+      judge_thresholds(gate_.options, benchmarks_, out_);
+    }
     if (!benchmarks_.empty()) judge_benchmark_regressions();
     // Coverage and benchmark findings get theirs here.
     fingerprint_findings(verdict_.outcome.findings, sources_);
@@ -489,16 +497,22 @@ std::string local_time_text(WallTime time) {
 }
 
 // Returns why `report` (at `file`) was not written by this run, or nothing if
-// it was: modified before the first of the gate's steps started.
+// it was: modified before the step it is listed under started, or for a
+// report of the gate, before the first of the gate's steps started.
 std::optional<std::string> stale_report(const std::filesystem::path& file,
                                         const ReportConfig& report, const GateConfig& gate,
                                         const std::map<std::string, WallTime>& step_started) {
   std::optional<WallTime> first;
   for (const auto& [step, started] : step_started) {
+    if (!report.step.empty() && step != report.step) continue;
     first = first ? std::min(*first, started) : started;
   }
   const std::string opt_out = " (`fresh: false` for a report kept in the repository)";
   if (!first) {
+    if (!report.step.empty()) {
+      return report.path + " was not written by this run: its step '" + report.step +
+             "' did not run" + opt_out;
+    }
     return report.path + " was not written by this run: no step of gates." + gate.name + " ran" +
            opt_out;
   }
@@ -513,7 +527,8 @@ std::optional<std::string> stale_report(const std::filesystem::path& file,
       facts.st_mtim.tv_nsec == 0 ? std::chrono::floor<std::chrono::seconds>(*first) : *first;
   if (written >= since) return std::nullopt;
   return report.path + " was not written by this run: last written " + local_time_text(written) +
-         ", steps started " + local_time_text(*first) + opt_out;
+         (report.step.empty() ? ", steps started " : ", step '" + report.step + "' started ") +
+         local_time_text(*first) + opt_out;
 }
 
 }  // namespace

@@ -45,6 +45,11 @@ struct ReportContext {
   std::optional<std::map<std::string, std::chrono::system_clock::time_point>> step_started{};
   // Only-new findings and the change of line coverage are judged against it.
   GateReference reference{};
+  // These are all of the gate's reports. False for one group of several
+  // (reports that judge other requirements are judged apart): a gate-wide
+  // check (benchmark thresholds, patch coverage) is then judged only where
+  // reports of its kind are, and ReportVerdict says whether it was.
+  bool all_reports = true;
 };
 
 // Returns the time as the file system stamps files: the kernel's coarse
@@ -56,6 +61,8 @@ std::chrono::system_clock::time_point report_clock_now();
 struct ReportVerdict {
   CheckOutcome outcome;         // passed, failed, or error for a missing or malformed report
   std::vector<Metric> metrics;  // tests, coverage and benchmark figures
+  bool thresholds_judged = false;  // the gate's benchmark `thresholds` were judged
+  bool patch_judged = false;       // its `coverage.patch_min_lines` was judged
 };
 
 // Reads every report of `gate` (paths relative to `module_dir`) and judges

@@ -181,6 +181,42 @@ void check_durations(const LocatedJson& doc, std::vector<Diagnostic>& diagnostic
       });
 }
 
+// Checks the `requirements:` of `entry` (a step or a report, at `pointer`, in
+// gate `gate`): each one a requirement of that gate.
+void check_requirement_list(const LocatedJson& doc, const std::string& gate,
+                            const nlohmann::json& entry, const std::string& pointer,
+                            const std::string& what, std::vector<Diagnostic>& diagnostics) {
+  if (!entry.is_object() || !entry.contains("requirements") ||
+      !entry.at("requirements").is_array()) {
+    return;
+  }
+  const auto& requirements = entry.at("requirements");
+  for (std::size_t r = 0; r < requirements.size(); ++r) {
+    if (!requirements[r].is_string()) continue;
+    const std::string name = requirements[r].get<std::string>();
+    const RequirementInfo* info = find_requirement(name);
+    const std::string at = child_pointer(child_pointer(pointer, "requirements"), std::to_string(r));
+    if (info == nullptr) {
+      diagnostics.push_back(doc.at_value(at, "unknown requirement '" + name + "'" +
+                                                 did_you_mean(name, requirement_names())));
+    } else if (info->gate != gate) {
+      diagnostics.push_back(doc.at_value(
+          at, "requirement '" + name + "' is judged by gate '" + std::string(info->gate) +
+                  "', not '" + gate + "': move this " + what + " under gates/" +
+                  std::string(info->gate)));
+    }
+  }
+}
+
+void check_report_requirements(const LocatedJson& doc, const std::string& gate,
+                               const nlohmann::json& reports, const std::string& pointer,
+                               std::vector<Diagnostic>& diagnostics) {
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    check_requirement_list(doc, gate, reports[i], child_pointer(pointer, std::to_string(i)),
+                           "report", diagnostics);
+  }
+}
+
 void check_steps(const LocatedJson& doc, std::vector<Diagnostic>& diagnostics) {
   const auto& root = doc.value;
   if (!root.is_object() || !root.contains("gates") || !root.at("gates").is_object()) return;
@@ -224,24 +260,18 @@ void check_steps(const LocatedJson& doc, std::vector<Diagnostic>& diagnostics) {
           }
         }
       }
-      if (!step.contains("requirements") || !step.at("requirements").is_array()) continue;
-      const auto& requirements = step.at("requirements");
-      for (std::size_t r = 0; r < requirements.size(); ++r) {
-        if (!requirements[r].is_string()) continue;
-        const std::string name = requirements[r].get<std::string>();
-        const RequirementInfo* info = find_requirement(name);
-        const std::string pointer =
-            child_pointer(child_pointer(step_pointer, "requirements"), std::to_string(r));
-        if (info == nullptr) {
-          diagnostics.push_back(doc.at_value(pointer, "unknown requirement '" + name + "'" +
-                                                          did_you_mean(name, requirement_names())));
-        } else if (info->gate != gate) {
-          diagnostics.push_back(doc.at_value(
-              pointer, "requirement '" + name + "' is judged by gate '" + std::string(info->gate) +
-                           "', not '" + gate + "': move this step under gates/" +
-                           std::string(info->gate)));
-        }
+      check_requirement_list(doc, gate, step, step_pointer, "step", diagnostics);
+      if (step.contains("reports") && step.at("reports").is_array()) {
+        check_report_requirements(doc, gate, step.at("reports"),
+                                  child_pointer(step_pointer, "reports"), diagnostics);
       }
+    }
+  }
+  for (const auto& [gate, section] : root.at("gates").items()) {
+    if (section.is_object() && section.contains("reports") && section.at("reports").is_array()) {
+      check_report_requirements(
+          doc, gate, section.at("reports"),
+          child_pointer(child_pointer(child_pointer("", "gates"), gate), "reports"), diagnostics);
     }
   }
 }
@@ -391,6 +421,28 @@ StepConfig parse_step(const nlohmann::json& step, std::chrono::milliseconds gate
     }
   }
   return out;
+}
+
+// Reads one entry of a `reports:` list: of the gate's, or of `step`'s
+// (which then alone writes it, and whose requirements it judges unless it
+// names its own).
+ReportConfig parse_report(const nlohmann::json& report, const StepConfig* step) {
+  ReportConfig entry;
+  if (step != nullptr) {
+    entry.step = step->name;
+    entry.requirements = step->requirements;
+  }
+  if (report.is_string()) {
+    entry.path = report.get<std::string>();
+    return entry;
+  }
+  entry.path = report.at("path").get<std::string>();
+  entry.format = report.value("format", "");
+  entry.fresh = report.value("fresh", entry.fresh);
+  if (report.contains("requirements")) {
+    entry.requirements = report.at("requirements").get<std::vector<std::string>>();
+  }
+  return entry;
 }
 
 ModuleInfo module_from(const std::string& key, const nlohmann::json& entry) {
@@ -634,15 +686,16 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
       }
       if (section.contains("reports")) {
         for (const auto& report : section.at("reports")) {
-          ReportConfig entry;
-          if (report.is_string()) {
-            entry.path = report.get<std::string>();
-          } else {
-            entry.path = report.at("path").get<std::string>();
-            entry.format = report.value("format", "");
-            entry.fresh = report.value("fresh", entry.fresh);
+          gate.reports.push_back(parse_report(report, nullptr));
+        }
+      }
+      if (section.contains("steps")) {
+        const auto& steps = section.at("steps");
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+          if (!steps[i].contains("reports")) continue;
+          for (const auto& report : steps[i].at("reports")) {
+            gate.reports.push_back(parse_report(report, &gate.steps[i]));
           }
-          gate.reports.push_back(std::move(entry));
         }
       }
       config.gates.push_back(std::move(gate));

@@ -77,6 +77,10 @@ struct ReportConfig {
   std::string path;
   std::string format;  // empty: detected
   bool fresh = true;   // must have been written during the run (`fresh: false`: a kept file)
+  // The requirements it judges: its own `requirements:`, else those of the
+  // step it is listed under; empty: every requirement of its gate.
+  std::vector<std::string> requirements;
+  std::string step;  // the step it is listed under (which alone writes it); empty: the gate's
 };
 
 // How one gate runs.
@@ -84,7 +88,7 @@ struct GateConfig {
   std::string name;
   bool exclusive = false;  // its steps run alone (default for the performance gate)
   std::vector<StepConfig> steps;
-  std::vector<ReportConfig> reports;
+  std::vector<ReportConfig> reports;  // the gate's own, then those listed under its steps
   nlohmann::json options = nlohmann::json::object();  // the whole `gates.<name>` section
   std::map<std::string, int> option_lines;            // line of each value of `options`, by JSON
                                             // pointer below the section ("/secrets/enabled")

@@ -115,7 +115,7 @@ class RunRecorder : public SchedulerObserver {
   }
 
   const std::vector<StepResult>& results() const { return results_; }
-  const BuiltinOutcomes& reports() const { return reports_; }
+  const ReportOutcomes& reports() const { return reports_; }
 
  private:
   void record(std::size_t g) {
@@ -153,19 +153,50 @@ class RunRecorder : public SchedulerObserver {
       } catch (const std::runtime_error& error) {
         reference_problem = std::string("the baseline file could not be read: ") + error.what();
       }
-      ReportVerdict verdict = judge_reports(*config, config_.module_dir, context);
-      if (!baseline_problem.empty() && needs_baseline(*config)) {
-        // Judged without its baseline, every finding would look new (or none).
-        verdict.outcome.status = Status::error;
-        verdict.outcome.message =
-            "the baseline could not be read from the store: " + baseline_problem;
-      } else if (!reference_problem.empty() && needs_reference(*config)) {
-        verdict.outcome.status = Status::error;
-        verdict.outcome.message = reference_problem;
+      // Each report judges only the requirements it belongs to: the reports
+      // of one set of requirements are judged together.
+      reports_read = true;
+      std::vector<ReportOutcome>& outcomes = reports_[planned.name];
+      const std::vector<ReportGroup> groups = group_reports(*config);
+      context.all_reports = groups.size() == 1;
+      bool thresholds_judged = false;
+      bool patch_judged = false;
+      for (const ReportGroup& group : groups) {
+        ReportVerdict verdict = judge_reports(group.gate, config_.module_dir, context);
+        thresholds_judged = thresholds_judged || verdict.thresholds_judged;
+        patch_judged = patch_judged || verdict.patch_judged;
+        if (!baseline_problem.empty() && needs_baseline(*config)) {
+          // Judged without its baseline, every finding would look new (or none).
+          verdict.outcome.status = Status::error;
+          verdict.outcome.message =
+              "the baseline could not be read from the store: " + baseline_problem;
+        } else if (!reference_problem.empty() && needs_reference(*config)) {
+          verdict.outcome.status = Status::error;
+          verdict.outcome.message = reference_problem;
+        }
+        reports_read = reports_read && verdict.outcome.status != Status::error;
+        metrics.insert(metrics.end(), verdict.metrics.begin(), verdict.metrics.end());
+        if (group.requirements.size() == 1) {
+          for (Finding& finding : verdict.outcome.findings) {
+            finding.requirement = group.requirements.front();
+          }
+        }
+        outcomes.push_back({group.requirements, std::move(verdict.outcome)});
       }
-      reports_read = verdict.outcome.status != Status::error;
-      metrics = std::move(verdict.metrics);
-      reports_[planned.name] = std::move(verdict.outcome);
+      // A gate-wide check that no group of reports could judge is not
+      // skipped: it fails every requirement of the gate.
+      const auto unjudged = [&](const std::string& text) {
+        reports_read = false;
+        outcomes.push_back({{}, {Status::error, text, {}}});
+      };
+      if (groups.size() > 1 && config->options.contains("thresholds") && !thresholds_judged) {
+        unjudged("thresholds: no benchmark report among the gate's reports");
+      }
+      const auto coverage = config->options.find("coverage");
+      if (groups.size() > 1 && !patch_judged && coverage != config->options.end() &&
+          coverage->is_object() && coverage->contains("patch_min_lines")) {
+        unjudged("patch coverage: the gate has no coverage report to measure the change with");
+      }
     }
     GateResult gate = judge_gate(planned, results_, builtins_, reports_);
     gate.metrics.insert(gate.metrics.end(), metrics.begin(), metrics.end());
@@ -188,7 +219,7 @@ class RunRecorder : public SchedulerObserver {
   const Config& config_;
   const RunPlan& plan_;
   const BuiltinOutcomes& builtins_;
-  BuiltinOutcomes reports_;  // the report verdict of each gate that has reports
+  ReportOutcomes reports_;  // the report verdicts of each gate that has reports
   const SecretMasker& masker_;
   RunResult& run_;
   Store& store_;

@@ -128,8 +128,27 @@ RunPlan make_plan(const Config& config, const PlanContext& context) {
   return plan;
 }
 
+std::vector<ReportGroup> group_reports(const GateConfig& gate) {
+  std::vector<ReportGroup> groups;
+  for (const ReportConfig& report : gate.reports) {
+    std::vector<std::string> judged = report.requirements;
+    std::sort(judged.begin(), judged.end());
+    judged.erase(std::unique(judged.begin(), judged.end()), judged.end());
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const ReportGroup& g) { return g.requirements == judged; });
+    if (it == groups.end()) {
+      ReportGroup group{judged, gate};
+      group.gate.reports.clear();
+      groups.push_back(std::move(group));
+      it = std::prev(groups.end());
+    }
+    it->gate.reports.push_back(report);
+  }
+  return groups;
+}
+
 GateResult judge_gate(const PlannedGate& gate, const std::vector<StepResult>& step_results,
-                      const BuiltinOutcomes& builtins, const BuiltinOutcomes& reports) {
+                      const BuiltinOutcomes& builtins, const ReportOutcomes& reports) {
   GateResult result;
   result.name = gate.name;
   result.required = gate.required;
@@ -154,10 +173,14 @@ GateResult judge_gate(const PlannedGate& gate, const std::vector<StepResult>& st
                            it->second.findings.end());
   }
   const auto report = reports.find(gate.name);
+  bool reports_failed = false;
   if (report != reports.end()) {
-    statuses.push_back(report->second.status);
-    result.findings.insert(result.findings.end(), report->second.findings.begin(),
-                           report->second.findings.end());
+    for (const ReportOutcome& group : report->second) {
+      statuses.push_back(group.outcome.status);
+      reports_failed = reports_failed || is_failure(group.outcome.status);
+      result.findings.insert(result.findings.end(), group.outcome.findings.begin(),
+                             group.outcome.findings.end());
+    }
   }
   if (statuses.empty()) {
     const bool review = gate.name == "review";
@@ -179,7 +202,7 @@ GateResult judge_gate(const PlannedGate& gate, const std::vector<StepResult>& st
   }
   if (report != reports.end()) {
     if (!message.empty()) message += ", ";
-    message += "reports " + std::string(is_failure(report->second.status) ? "failed" : "passed");
+    message += "reports " + std::string(reports_failed ? "failed" : "passed");
   }
   result.message = message;
   return result;
@@ -188,7 +211,7 @@ GateResult judge_gate(const PlannedGate& gate, const std::vector<StepResult>& st
 std::vector<RequirementResult> judge_requirements(const Config& config, const RunPlan& plan,
                                                   const std::vector<StepResult>& step_results,
                                                   const BuiltinOutcomes& builtins,
-                                                  const BuiltinOutcomes& reports) {
+                                                  const ReportOutcomes& reports) {
   std::vector<RequirementResult> out;
   for (const auto& requirement : config.requirements) {
     const RequirementInfo* info = find_requirement(requirement.name);
@@ -221,10 +244,14 @@ std::vector<RequirementResult> judge_requirements(const Config& config, const Ru
         }
       }
     }
-    // The reports of the gate count for each of its requirements.
+    // A report counts for the requirements it judges: those it or its step
+    // names, else every requirement of its gate.
     if (auto it = reports.find(result.gate); it != reports.end()) {
-      statuses.push_back(it->second.status);
-      (is_failure(it->second.status) ? failures : passes).push_back(it->second.message);
+      for (const ReportOutcome& group : it->second) {
+        if (!group.requirements.empty() && !names(group.requirements, requirement.name)) continue;
+        statuses.push_back(group.outcome.status);
+        (is_failure(group.outcome.status) ? failures : passes).push_back(group.outcome.message);
+      }
     }
     if (statuses.empty()) {
       if (requirement.name == "code_review_approved") {

@@ -44,17 +44,36 @@ RunPlan make_plan(const Config& config, const PlanContext& context);
 // Built-in check outcomes by requirement name.
 using BuiltinOutcomes = std::map<std::string, CheckOutcome>;
 
+// Some of a gate's reports: those that judge the same requirements.
+struct ReportGroup {
+  std::vector<std::string> requirements;  // sorted; empty: every requirement of the gate
+  GateConfig gate;                        // the gate, with only these reports
+};
+
+// Splits the reports of `gate` by the requirements they judge (see
+// ReportConfig::requirements), in the order each set first appears.
+std::vector<ReportGroup> group_reports(const GateConfig& gate);
+
+// The verdict on one group of a gate's reports.
+struct ReportOutcome {
+  std::vector<std::string> requirements;  // empty: every requirement of the gate
+  CheckOutcome outcome;
+};
+
+// Report verdicts by gate name.
+using ReportOutcomes = std::map<std::string, std::vector<ReportOutcome>>;
+
 // Returns the verdict on gate `gate` from its steps, built-in checks and
 // report verdicts (`reports`, by gate name).
 GateResult judge_gate(const PlannedGate& gate, const std::vector<StepResult>& step_results,
-                      const BuiltinOutcomes& builtins, const BuiltinOutcomes& reports = {});
+                      const BuiltinOutcomes& builtins, const ReportOutcomes& reports = {});
 
-// Returns the verdict on every requirement of the checklist (a gate's
-// report verdict counts for each of its requirements).
+// Returns the verdict on every requirement of the checklist (each report
+// verdict counts for the requirements it judges).
 std::vector<RequirementResult> judge_requirements(const Config& config, const RunPlan& plan,
                                                   const std::vector<StepResult>& step_results,
                                                   const BuiltinOutcomes& builtins,
-                                                  const BuiltinOutcomes& reports = {});
+                                                  const ReportOutcomes& reports = {});
 
 // Returns the exit code of `qgate check` for these verdicts: 0 when every
 // required requirement passed or was skipped, else 1.

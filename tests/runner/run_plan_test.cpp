@@ -162,6 +162,53 @@ gates:
   EXPECT_EQ(gate.message, "1/1 steps passed, 0/1 built-in checks passed");
 }
 
+TEST(RunPlan, ReportsAreGroupedByTheRequirementsTheyJudge) {
+  TempDir dir;
+  const Config config = config_of(dir, R"(integration_requirements:
+  testing: [ {unit_tests_passing: true}, {integration_tests_passing: true} ]
+gates:
+  test-coverage:
+    steps:
+      - {name: unit, run: make unit, requirements: [unit_tests_passing], reports: [unit.xml]}
+      - {name: all, run: make all, reports: [all.xml]}
+    reports:
+      - gate.xml
+      - {path: it.xml, requirements: [integration_tests_passing]}
+      - {path: unit2.xml, requirements: [unit_tests_passing, unit_tests_passing]}
+)");
+  const GateConfig& gate = *config.gate("test-coverage");
+  ASSERT_EQ(gate.reports.size(), 5u);
+  EXPECT_EQ(gate.reports[3].step, "unit");
+  EXPECT_EQ(gate.reports[3].requirements, std::vector<std::string>{"unit_tests_passing"});
+  EXPECT_EQ(gate.reports[4].step, "all");
+  EXPECT_TRUE(gate.reports[4].requirements.empty());
+  const std::vector<ReportGroup> groups = group_reports(gate);
+  ASSERT_EQ(groups.size(), 3u);
+  EXPECT_TRUE(groups[0].requirements.empty());
+  ASSERT_EQ(groups[0].gate.reports.size(), 2u);
+  EXPECT_EQ(groups[0].gate.reports[1].path, "all.xml");
+  EXPECT_EQ(groups[1].requirements, std::vector<std::string>{"integration_tests_passing"});
+  EXPECT_EQ(groups[2].requirements, std::vector<std::string>{"unit_tests_passing"});
+  ASSERT_EQ(groups[2].gate.reports.size(), 2u);
+  EXPECT_EQ(groups[2].gate.reports[0].path, "unit2.xml");
+
+  // A failing group fails only its requirements; an unattributed one all.
+  const RunPlan plan = make_plan(config, {dir / "runs/x", {}, "x"});
+  const std::vector<StepResult> steps = {step(Status::passed), step(Status::passed)};
+  ReportOutcomes reports;
+  reports["test-coverage"] = {{{}, {Status::passed, "all passed", {}}},
+                              {{"integration_tests_passing"}, {Status::passed, "it passed", {}}},
+                              {{"unit_tests_passing"}, {Status::failed, "unit failed", {}}}};
+  auto verdicts = judge_requirements(config, plan, steps, {}, reports);
+  EXPECT_EQ(verdict(verdicts, "unit_tests_passing").status, Status::failed);
+  EXPECT_EQ(verdict(verdicts, "unit_tests_passing").message, "unit failed");
+  EXPECT_EQ(verdict(verdicts, "integration_tests_passing").status, Status::passed);
+  EXPECT_EQ(judge_gate(plan.gates[0], steps, {}, reports).status, Status::failed);
+  reports["test-coverage"][0].outcome.status = Status::error;
+  verdicts = judge_requirements(config, plan, steps, {}, reports);
+  EXPECT_EQ(verdict(verdicts, "integration_tests_passing").status, Status::error);
+}
+
 TEST(RunPlan, NeedsBecomeStepIndicesAndASkippedStepChecksNothing) {
   TempDir dir;
   const Config config = config_of(dir, R"(integration_requirements:
