@@ -560,7 +560,7 @@ ReportVerdict judge_reports(const GateConfig& gate, const std::filesystem::path&
       }
     }
     try {
-      const ParsedReport parsed = read_report(file, report.format);
+      const ParsedReport parsed = read_report(file, report.format, context.max_report_bytes);
       std::visit([&](const auto& value) { judge(report.path, value); }, parsed);
     } catch (const ReportError& error) {
       out.error(error.what());  // the error names the file already

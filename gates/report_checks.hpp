@@ -2,6 +2,7 @@
 // Judges the report files a gate's steps wrote (JUnit, coverage, findings,
 // dependency audits, benchmarks) against the gate's thresholds.
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "gates/builtin_check.hpp"
+#include "gates/report_reader.hpp"
 #include "runner/config.hpp"
 
 namespace qgate {
@@ -50,6 +52,8 @@ struct ReportContext {
   // check (benchmark thresholds, patch coverage) is then judged only where
   // reports of its kind are, and ReportVerdict says whether it was.
   bool all_reports = true;
+  // The most one report file may hold (settings.reports.max_megabytes).
+  std::uintmax_t max_report_bytes = kDefaultMaxReportBytes;
 };
 
 // Returns the time as the file system stamps files: the kernel's coarse

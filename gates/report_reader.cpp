@@ -13,6 +13,7 @@
 #include "gates/parsers/report_head.hpp"
 #include "gates/parsers/report_kind.hpp"
 #include "gates/parsers/sarif.hpp"
+#include "runner/regular_file.hpp"
 #include "runner/suggest.hpp"
 
 namespace qgate {
@@ -85,7 +86,13 @@ std::string format_list() {
 
 }  // namespace
 
-ParsedReport read_report(const std::filesystem::path& file, const std::string& format) {
+ParsedReport read_report(const std::filesystem::path& file, const std::string& format,
+                         std::uintmax_t max_bytes) {
+  // Checked before any reader opens it: opening a FIFO waits for a writer,
+  // and a device never ends.
+  if (std::string refused = check_regular_file(file, max_bytes); !refused.empty()) {
+    throw ReportError(file, refused);
+  }
   const std::string head = read_report_head(file);
   // A kind of report qgate does not read is never read as the one it is
   // shaped like, named or not: its verdict would be wrong.

@@ -650,6 +650,10 @@ Config load_config(const fs::path& path, const fs::path& validation_stamp) {
       config.secret_env = settings.at("secret_env").get<std::vector<std::string>>();
     }
     config.base_ref = settings.value("base_ref", "");
+    if (settings.contains("reports") && settings.at("reports").contains("max_megabytes")) {
+      config.max_report_bytes = settings.at("reports").at("max_megabytes").get<std::uintmax_t>()
+                                << 20;
+    }
     if (settings.contains("logs")) {
       const auto& logs = settings.at("logs");
       config.logs.keep_runs = logs.value("keep_runs", config.logs.keep_runs);

@@ -2,8 +2,10 @@
 // The module's configuration: integration-requirements.yaml (the checklist,
 // `module:`, `settings:` and `gates:`) and the modules.yaml registry.
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -135,6 +137,9 @@ struct Config {
   std::chrono::milliseconds default_timeout{std::chrono::minutes(10)};
   std::chrono::milliseconds default_grace{std::chrono::seconds(5)};
   LogRetention logs;  // settings.logs: how many runs keep their logs
+  // settings.reports.max_megabytes: the most one report file may hold, in
+  // bytes; unset: read_report()'s default.
+  std::optional<std::uintmax_t> max_report_bytes;
 
   // Returns the configuration of gate `name`, or nullptr if it has none.
   const GateConfig* gate(const std::string& name) const;

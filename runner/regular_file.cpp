@@ -62,6 +62,17 @@ std::string format_bytes(std::uintmax_t bytes) {
   return text;
 }
 
+std::string check_regular_file(const std::filesystem::path& path, std::uintmax_t max_bytes) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return std::string("cannot read: ") + std::strerror(errno);
+  }
+  if (!S_ISREG(info.st_mode)) return what_it_is(info.st_mode);
+  const auto size = static_cast<std::uintmax_t>(info.st_size);
+  if (size > max_bytes) return too_large(size, max_bytes);
+  return {};
+}
+
 FileRead read_regular_file(const std::filesystem::path& path, std::uintmax_t max_bytes) {
   FileRead out;
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.

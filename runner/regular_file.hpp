@@ -18,6 +18,12 @@ struct FileRead {
 // file.
 FileRead read_regular_file(const std::filesystem::path& path, std::uintmax_t max_bytes);
 
+// Returns why the file at `path` may not be read (not a regular file once
+// links are followed: a folder, a FIFO, a device or a socket, said which; or
+// larger than `max_bytes`), or "" if it may. For readers that open the file
+// themselves, streaming it.
+std::string check_regular_file(const std::filesystem::path& path, std::uintmax_t max_bytes);
+
 // Returns `bytes` for a message: "4.0 MiB (4194304 bytes)", or "12 bytes".
 std::string format_bytes(std::uintmax_t bytes);
 

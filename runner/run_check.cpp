@@ -131,6 +131,7 @@ class RunRecorder : public SchedulerObserver {
     if (config != nullptr && !config->reports.empty() && !stopped) {
       ReportContext context;
       context.base_ref = base_ref_;
+      if (config_.max_report_bytes) context.max_report_bytes = *config_.max_report_bytes;
       context.step_started.emplace();
       for (std::size_t i : planned.steps) {
         if (started_[i]) context.step_started->emplace(plan_.steps[i].name, *started_[i]);
