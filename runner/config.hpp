@@ -81,8 +81,8 @@ struct ReportConfig {
   bool fresh = true;   // must have been written during the run (`fresh: false`: a kept file)
   // The requirements it judges: its own `requirements:`, else those of the
   // step it is listed under; empty: every requirement of its gate.
-  std::vector<std::string> requirements;
-  std::string step;  // the step it is listed under (which alone writes it); empty: the gate's
+  std::vector<std::string> requirements{};
+  std::string step{};  // the step it is listed under (which alone writes it); empty: the gate's
 };
 
 // How one gate runs.
