@@ -83,9 +83,14 @@ TEST(Cli, ExampleModulePassesEveryGateWithRealTools) {
   }
   // Each gate judged what the real tools wrote, not only exit codes.
   const auto& unit = verdicts.requirements.at("unit_tests_passing").second;
+  // Each report judges the requirement of the step it is listed under.
   EXPECT_NE(unit.find("build/unit.xml: 6 tests, 0 failed"), std::string::npos) << unit;
-  EXPECT_NE(unit.find("build/integration.xml: 2 tests, 0 failed"), std::string::npos) << unit;
   EXPECT_NE(unit.find("build/coverage.xml: 100.0% of lines"), std::string::npos) << unit;
+  EXPECT_EQ(unit.find("build/integration.xml"), std::string::npos) << unit;
+  const auto& integration = verdicts.requirements.at("integration_tests_passing").second;
+  EXPECT_NE(integration.find("build/integration.xml: 2 tests, 0 failed"), std::string::npos)
+      << integration;
+  EXPECT_EQ(integration.find("build/unit.xml"), std::string::npos) << integration;
   EXPECT_NE(verdicts.requirements.at("linting_rules_followed")
                 .second.find("build/shellcheck.xml: 0 findings"),
             std::string::npos);
