@@ -507,6 +507,7 @@ LocatedJson load_located_yaml(const std::string& path, const YamlLimits& limits)
   LocatedJson out;
   out.file = path;
   FileRead file = read_regular_file(path, limits.max_file_bytes);
+  if (file.too_large) file.error += " (QGATE_MAX_CONFIG_MEGABYTES raises the limit)";
   if (!file.error.empty()) throw ConfigError({Diagnostic{path, 0, 0, file.error}});
   const std::string bytes = std::move(file.bytes);
   std::uint64_t hash = 14695981039346656037ULL;

@@ -37,7 +37,8 @@ struct LocatedJson {
 // Parses the YAML file at `path`, which must be a regular file within
 // `limits`; throws ConfigError on a syntax error, an unreadable file, or a
 // file over the limits.
-LocatedJson load_located_yaml(const std::string& path, const YamlLimits& limits = {});
+LocatedJson load_located_yaml(const std::string& path,
+                              const YamlLimits& limits = configured_yaml_limits());
 
 // Validates `document` against the JSON Schema `schema`; returns one
 // diagnostic per problem, with "did you mean" for misspelt keys.

@@ -100,6 +100,7 @@ FileRead read_regular_file(const std::filesystem::path& path, std::uintmax_t max
   const auto size = static_cast<std::uintmax_t>(info.st_size);
   if (size > max_bytes) {
     out.error = too_large(size, max_bytes);
+    out.too_large = true;
     return out;
   }
   // Read to the end, not to st_size: the file may grow meanwhile, and that
@@ -112,6 +113,7 @@ FileRead read_regular_file(const std::filesystem::path& path, std::uintmax_t max
       if (used >= cap) {
         out.bytes.clear();
         out.error = too_large(0, max_bytes);  // it grew while read
+        out.too_large = true;
         return out;
       }
       out.bytes.resize(static_cast<std::size_t>(

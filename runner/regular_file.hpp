@@ -11,6 +11,7 @@ namespace qgate {
 struct FileRead {
   std::string bytes;
   std::string error;  // empty when the file was read
+  bool too_large = false;  // the error is that it holds more than the limit
 };
 
 // Reads the regular file at `path` if it holds at most `max_bytes`; a folder,

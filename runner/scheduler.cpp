@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 
+#include "runner/duration.hpp"
 #include "runner/output_sink.hpp"
 #include "runner/process_tree.hpp"
 #include "runner/subprocess.hpp"
@@ -88,7 +89,7 @@ struct RunningStep {
 std::string describe_exit(const StepSpec& step, const RunningStep& running) {
   if (running.cancelled) return "cancelled";
   if (running.timed_out) {
-    return "timed out after " + std::to_string(step.timeout.count() / 1000.0).substr(0, 6) + " s";
+    return "timed out after " + format_seconds(static_cast<double>(step.timeout.count()) / 1000.0);
   }
   if (running.process.term_signal() != 0) {
     return std::string("killed by signal ") + std::to_string(running.process.term_signal()) + " (" +

@@ -7,6 +7,7 @@
 #include <yaml-cpp/parser.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 #include <vector>
@@ -155,6 +156,23 @@ void check_yaml_shape(const std::string& path, const std::string& text, const Ya
   } catch (const YAML::Exception& e) {
     throw ConfigError({Diagnostic{path, e.mark.line + 1, e.mark.column + 1, e.msg}});
   }
+}
+
+YamlLimits configured_yaml_limits() {
+  YamlLimits limits;
+  const char* text = std::getenv("QGATE_MAX_CONFIG_MEGABYTES");
+  if (text == nullptr || *text == '\0') return limits;
+  char* end = nullptr;
+  const unsigned long long megabytes = std::strtoull(text, &end, 10);
+  if (*end != '\0' || megabytes == 0 || megabytes > 4096) return limits;
+  const std::uintmax_t bytes = static_cast<std::uintmax_t>(megabytes) << 20;
+  if (bytes > limits.max_file_bytes) {
+    const std::uintmax_t factor = (bytes + limits.max_file_bytes - 1) / limits.max_file_bytes;
+    limits.max_nodes *= factor;
+    limits.max_located_bytes *= factor;
+  }
+  limits.max_file_bytes = bytes;
+  return limits;
 }
 
 }  // namespace qgate

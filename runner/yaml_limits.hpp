@@ -21,6 +21,11 @@ struct YamlLimits {
   std::size_t max_located_bytes = 16 * 1024 * 1024;
 };
 
+// The limits in force: the defaults above, or with QGATE_MAX_CONFIG_MEGABYTES
+// set (for a registry larger than any seen), that file size with the node
+// and located-text limits grown in proportion.
+YamlLimits configured_yaml_limits();
+
 // Checks the YAML `text` of file `path`: one document only, no alias inside
 // the node it names, at most `limits` once aliases are expanded. Throws
 // ConfigError at the place of the first problem, or of a YAML syntax error.

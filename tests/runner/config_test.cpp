@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "gates/report_reader.hpp"
 #include "runner/requirements.hpp"
+#include "runner/yaml_limits.hpp"
 #include "tests/test_support.hpp"
 
 namespace qgate {
@@ -455,8 +458,23 @@ TEST(ConfigLimits, AConfigOverTheSizeLimitIsRefusedUnread) {
   } catch (const ConfigError& error) {
     ASSERT_EQ(error.diagnostics().size(), 1u);
     EXPECT_EQ(error.diagnostics()[0].message,
-              "is 4.0 MiB (4194335 bytes); qgate reads at most 4.0 MiB (4194304 bytes) here");
+              "is 4.0 MiB (4194335 bytes); qgate reads at most 4.0 MiB (4194304 bytes) here "
+              "(QGATE_MAX_CONFIG_MEGABYTES raises the limit)");
   }
+}
+
+TEST(ConfigLimits, TheSizeLimitIsRaisedByTheEnvironment) {
+  TempDir dir;
+  write_file(dir / "integration-requirements.yaml",
+             "integration_requirements: {}\n#" + std::string(4 * 1024 * 1024, 'x') + "\n");
+  ::setenv("QGATE_MAX_CONFIG_MEGABYTES", "8", 1);
+  EXPECT_EQ(configured_yaml_limits().max_file_bytes, 8u << 20);
+  EXPECT_EQ(configured_yaml_limits().max_nodes, 2 * YamlLimits{}.max_nodes);
+  EXPECT_NO_THROW(load_config(dir / "integration-requirements.yaml"));
+  ::setenv("QGATE_MAX_CONFIG_MEGABYTES", "not a number", 1);
+  EXPECT_EQ(configured_yaml_limits().max_file_bytes, YamlLimits{}.max_file_bytes);
+  ::unsetenv("QGATE_MAX_CONFIG_MEGABYTES");
+  EXPECT_THROW(load_config(dir / "integration-requirements.yaml"), ConfigError);
 }
 
 TEST(ConfigLimits, ARegistryThatIsNotARegularFileSaysWhatItIs) {
