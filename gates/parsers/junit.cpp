@@ -1,5 +1,6 @@
 #include "gates/parsers/junit.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -27,6 +28,26 @@ constexpr int kMaxSuiteDepth = 200;
 
 // Messages are kept to their first line, and not to more than this.
 constexpr std::size_t kMaxMessageLength = 1000;
+// A failure's whole text (a stack trace, an assertion) is kept up to this:
+// far more than a reader looks at, and a report's memory stays bounded by it
+// rather than by its largest value.
+constexpr std::size_t kMaxDetailsLength = 64 * 1024;
+
+// Returns `text` cut to at most `limit` bytes at a character boundary, with a
+// note of how much was left out.
+std::string capped(std::string_view text, std::size_t left_out = 0,
+                   std::size_t limit = kMaxDetailsLength) {
+  if (text.size() > limit) {
+    std::size_t cut = limit;
+    // Back to the start of a UTF-8 character.
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    left_out += text.size() - cut;
+    text = text.substr(0, cut);
+  }
+  std::string out(text);
+  if (left_out > 0) out += " [... " + std::to_string(left_out) + " more bytes]";
+  return out;
+}
 
 std::string_view trim(std::string_view text) {
   const std::size_t begin = text.find_first_not_of(" \t\r\n");
@@ -43,13 +64,18 @@ std::string first_line(std::string_view text) {
 
 // Returns the text of `element`: its PCDATA and CDATA children joined, as
 // GoogleTest splits a message holding "]]>" over several CDATA sections.
+// Kept up to kMaxDetailsLength.
 std::string element_text(pugi::xml_node element) {
   std::string text;
+  std::size_t left_out = 0;
   for (pugi::xml_node child : element.children()) {
-    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata)
-      text += child.value();
+    if (child.type() != pugi::node_pcdata && child.type() != pugi::node_cdata) continue;
+    const std::string_view value = child.value();
+    const std::size_t room = kMaxDetailsLength + 1 - std::min(text.size(), kMaxDetailsLength + 1);
+    text += value.substr(0, room);
+    left_out += value.size() - std::min(value.size(), room);
   }
-  return std::string(trim(text));
+  return capped(trim(text), left_out);
 }
 
 std::optional<long long> count_attribute(pugi::xml_node node, const char* name) {
@@ -137,21 +163,23 @@ TestCase JunitReader::read_case(pugi::xml_node node) const {
     const std::string_view tag = child.name();
     const bool failed = tag == "failure";
     if (!failed && tag != "error" && tag != "skipped") continue;
-    const std::string attribute = child.attribute("message").value();
+    const std::string_view attribute = child.attribute("message").value();
     const std::string text = element_text(child);
     const std::string message = first_line(attribute.empty() ? text : attribute);
-    const std::string details = text.empty() ? std::string(trim(attribute)) : text;
+    const std::string details = text.empty() ? capped(trim(attribute)) : text;
     if (tag == "skipped") {
       if (test.outcome != TestCase::Outcome::passed) continue;
       test.outcome = TestCase::Outcome::skipped;
       test.message = message;
       test.details = details;
-      skip_message = attribute;
+      skip_message = capped(attribute);
       continue;
     }
     if (test.outcome == TestCase::Outcome::failed || test.outcome == TestCase::Outcome::error) {
       // jest-junit writes one <failure> per failure message of a test.
-      if (!details.empty()) test.details += "\n\n" + details;
+      if (!details.empty() && test.details.size() < kMaxDetailsLength) {
+        test.details = capped(test.details + "\n\n" + details);
+      }
       continue;
     }
     test.outcome = failed ? TestCase::Outcome::failed : TestCase::Outcome::error;

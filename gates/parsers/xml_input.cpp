@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "gates/parsers/report.hpp"
 
@@ -76,8 +75,14 @@ std::pair<long, long> line_and_column_in(const std::filesystem::path& file, std:
 }
 
 XmlReport::XmlReport(const std::filesystem::path& file, std::string text, unsigned options)
-    : file_(file), buffer_(std::move(text)), original_(buffer_) {
-  // Taken before parsing: the in-place parse rewrites the buffer.
+    : file_(file), buffer_(std::move(text)) {
+  // Taken before parsing: the in-place parse rewrites the buffer. Only the
+  // line breaks are kept, not a copy of the text: a report may be one huge
+  // value.
+  for (std::size_t i = buffer_.find('\n'); i != std::string::npos; i = buffer_.find('\n', i + 1)) {
+    line_breaks_.push_back(i);
+  }
+  text_size_ = buffer_.size();
   std::string_view content = trim_end(buffer_);
   if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
   const std::size_t start = content.find_first_not_of(" \t\r\n");
@@ -102,8 +107,13 @@ XmlReport::XmlReport(const std::filesystem::path& file, std::string text, unsign
 }
 
 std::pair<long, long> XmlReport::position(std::ptrdiff_t offset) const {
-  std::istringstream in(original_);
-  return line_and_column_of(in, static_cast<std::size_t>(std::max<std::ptrdiff_t>(offset, 0)));
+  const std::size_t at = std::min(static_cast<std::size_t>(std::max<std::ptrdiff_t>(offset, 0)),
+                                  text_size_);
+  // The line breaks before `at`, and the last of them.
+  const auto before = std::lower_bound(line_breaks_.begin(), line_breaks_.end(), at);
+  const std::size_t line_start = before == line_breaks_.begin() ? 0 : *std::prev(before) + 1;
+  return {static_cast<long>(before - line_breaks_.begin()) + 1,
+          static_cast<long>(at - line_start) + 1};
 }
 
 std::string XmlReport::where(pugi::xml_node node) const {

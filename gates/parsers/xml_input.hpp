@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace qgate {
 
@@ -34,8 +35,11 @@ class XmlReport {
   std::pair<long, long> position(std::ptrdiff_t offset) const;
 
   std::filesystem::path file_;
-  std::string buffer_;    // rewritten by the in-place parse
-  std::string original_;  // the text as it was, for line numbers in messages
+  std::string buffer_;  // rewritten by the in-place parse
+  // Where the text had its line breaks, and its size, for line numbers in
+  // messages.
+  std::vector<std::size_t> line_breaks_;
+  std::size_t text_size_ = 0;
   pugi::xml_document document_;
 };
 

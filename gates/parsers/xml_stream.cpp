@@ -37,6 +37,9 @@ class XmlStream::Scanner {
   }
 
   std::string_view text() const { return window_; }
+  // The window's bytes, for parsing an element in place: it is read no more
+  // once parsed.
+  char* data() { return window_.data(); }
   std::size_t base() const { return base_; }
   bool at_end() const { return end_of_file_; }
 
@@ -90,7 +93,6 @@ std::string XmlStream::where(pugi::xml_node node) const {
 void XmlStream::read(const ElementHandler& handle) {
   Scanner scanner(file_);
   std::string skeleton;
-  std::string piece;
   std::size_t done = 0;  // the window before this is in the skeleton or a piece
   std::size_t i = 0;     // where the search for the next tag goes on
   std::size_t count = 0;
@@ -231,7 +233,7 @@ void XmlStream::read(const ElementHandler& handle) {
 
     text = scanner.text();
     const std::string_view gap = text.substr(done, lt - done);
-    piece.assign(text.substr(lt, end - lt));
+    const std::string_view piece = text.substr(lt, end - lt);
     const auto newlines = static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n'));
     if (run.count > 0 && gap.find_first_not_of(" \t\r\n") == std::string_view::npos) {
       ++run.count;
@@ -243,8 +245,10 @@ void XmlStream::read(const ElementHandler& handle) {
     }
 
     piece_offset_ = scanner.base() + lt;
+    // Parsed where it lies in the window, not copied: an element may be
+    // most of the file.
     const pugi::xml_parse_result result =
-        piece_.load_buffer_inplace(piece.data(), piece.size(), options_);
+        piece_.load_buffer_inplace(scanner.data() + lt, piece.size(), options_);
     if (!result) {
       const auto [line, column] =
           line_and_column_in(file_, piece_offset_ + static_cast<std::size_t>(result.offset));

@@ -436,5 +436,28 @@ TEST(JunitParser, DetectsAReportBehindABomCommentsAndADoctype) {
   EXPECT_FALSE(looks_like_junit("<testsuite"));  // might be <testsuitex
 }
 
+TEST(JunitParser, KeepsAHugeFailureTextToABoundedSizeSayingHowMuchWasLeftOut) {
+  // A failure whose message attribute and text are 1 MiB each: the message
+  // keeps its first 1,000 bytes, the details 64 KiB and a note.
+  TempDir dir;
+  const std::string huge(1024 * 1024, 'a');
+  write_file(dir / "junit.xml",
+             "<?xml version=\"1.0\"?>\n<testsuites><testsuite name=\"S\" tests=\"2\">"
+             "<testcase name=\"attr\" classname=\"S\"><failure message=\"" +
+                 huge +
+                 "\"/></testcase>"
+                 "<testcase name=\"text\" classname=\"S\"><failure>" +
+                 huge + "</failure></testcase></testsuite></testsuites>\n");
+  const TestReport report = parse_junit(dir / "junit.xml");
+  for (const char* name : {"attr", "text"}) {
+    const TestCase& test = find_case(report, name);
+    EXPECT_EQ(test.outcome, Outcome::failed) << name;
+    EXPECT_EQ(test.message.size(), 1000u) << name;
+    EXPECT_EQ(test.details, std::string(64 * 1024, 'a') + " [... " +
+                                std::to_string(1024 * 1024 - 64 * 1024) + " more bytes]")
+        << name;
+  }
+}
+
 }  // namespace
 }  // namespace qgate
