@@ -2,6 +2,7 @@
 // Every text of the result model, reached without naming its fields: the one
 // pass that makes what steps and reports produced fit to print and store.
 #include <boost/pfr.hpp>
+#include <cstddef>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -57,9 +58,29 @@ T storable_copy(const T& value) {
 // storable: the pass that what steps, built-in checks and reports produced
 // goes through as it enters the run, so that nothing printed, stored or sent
 // holds a secret or a byte a store refuses, whatever field it landed in.
+//
+// Each text is also cut to kMaxResultText bytes (after masking, so that no
+// part of a secret survives the cut), with a note of how much was left out:
+// a tool's 200 MB message would otherwise be copied by every reporter and
+// store.
+inline constexpr std::size_t kMaxResultText = 64 * 1024;
+
+inline void cut_result_text(std::string& text) {
+  if (text.size() <= kMaxResultText) return;
+  std::size_t cut = kMaxResultText;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  const std::size_t left_out = text.size() - cut;
+  text.resize(cut);
+  text += " [... " + std::to_string(left_out) + " more bytes]";
+}
+
 template <typename T>
 void clean_texts(T& value, const SecretMasker& masker) {
-  auto visit = [&](std::string& text) { text = to_storable_text(masker.mask(text)); };
+  auto visit = [&](std::string& text) {
+    std::string masked = masker.mask(text);
+    cut_result_text(masked);
+    text = to_storable_text(masked);
+  };
   for_each_text(value, visit);
 }
 

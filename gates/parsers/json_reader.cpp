@@ -140,8 +140,25 @@ void reject_empty(const std::filesystem::path& file) {
   }
 }
 
+// No string of a report is kept longer than this: far longer than any name,
+// path or message a reader looks at, so that a report's memory is bounded by
+// it rather than by its largest value (the parsers copy what they keep).
+constexpr std::size_t kMaxJsonString = 1024 * 1024;
+
+// Cuts `text` to kMaxJsonString bytes at a character boundary, with a note.
+void cut_long_string(std::string& text) {
+  if (text.size() <= kMaxJsonString) return;
+  std::size_t cut = kMaxJsonString;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  const std::size_t left_out = text.size() - cut;
+  text.resize(cut);
+  text += " [... " + std::to_string(left_out) + " more bytes]";
+  text.shrink_to_fit();
+}
+
 // Forwards every event to the handler given and throws a ReportError for a
-// syntax error, so that callers never see a half-parsed success.
+// syntax error, so that callers never see a half-parsed success. Strings
+// longer than kMaxJsonString are cut.
 class ThrowingSax : public nlohmann::json_sax<json> {
  public:
   ThrowingSax(const std::filesystem::path& file, nlohmann::json_sax<json>& inner)
@@ -153,10 +170,16 @@ class ThrowingSax : public nlohmann::json_sax<json> {
   bool number_float(number_float_t val, const string_t& s) override {
     return inner_.number_float(val, s);
   }
-  bool string(string_t& val) override { return inner_.string(val); }
+  bool string(string_t& val) override {
+    cut_long_string(val);
+    return inner_.string(val);
+  }
   bool binary(binary_t& val) override { return inner_.binary(val); }
   bool start_object(std::size_t elements) override { return inner_.start_object(elements); }
-  bool key(string_t& val) override { return inner_.key(val); }
+  bool key(string_t& val) override {
+    cut_long_string(val);
+    return inner_.key(val);
+  }
   bool end_object() override { return inner_.end_object(); }
   bool start_array(std::size_t elements) override { return inner_.start_array(elements); }
   bool end_array() override { return inner_.end_array(); }

@@ -567,5 +567,21 @@ TEST(CppcheckParser, DetectsCppcheckXmlAndNothingElse) {
   expect_detects_only(looks_like_cppcheck, "cppcheck");
 }
 
+TEST(SarifParser, AHugeMessageIsKeptToABoundedSizeSayingHowMuchWasLeftOut) {
+  // A result whose message is 3 MiB: no string of a JSON report is kept
+  // beyond 1 MiB.
+  TempDir dir;
+  const auto file = testing::write_in(
+      dir, "big.sarif",
+      "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"big\"}},"
+      "\"results\":[{\"ruleId\":\"r1\",\"level\":\"error\",\"message\":{\"text\":\"" +
+          std::string(3 * 1024 * 1024, 'a') + "\"}}]}]}\n");
+  const FindingsReport report = parse_sarif(file);
+  ASSERT_EQ(report.findings.size(), 1u);
+  EXPECT_EQ(report.findings[0].message,
+            std::string(1024 * 1024, 'a') + " [... " + std::to_string(2 * 1024 * 1024) +
+                " more bytes]");
+}
+
 }  // namespace
 }  // namespace qgate
