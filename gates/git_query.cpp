@@ -8,40 +8,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runner/sys/fd.hpp"
+
 extern char** environ;
 
 namespace qgate {
 namespace {
-
-// Owns one file descriptor.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = other.release();
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 // Owns the file actions of one posix_spawn call.
 class SpawnActions {
@@ -82,15 +54,15 @@ GitAnswer run_git(const std::filesystem::path& dir, const std::vector<std::strin
 
   int ends[2];
   if (::pipe2(ends, O_CLOEXEC) != 0) return {-1, std::string("pipe: ") + std::strerror(errno), {}};
-  UniqueFd read_end(ends[0]);
-  UniqueFd write_end(ends[1]);
+  Fd read_end(ends[0]);
+  Fd write_end(ends[1]);
 
   int out_ends[2] = {-1, -1};
   if (capture && ::pipe2(out_ends, O_CLOEXEC) != 0) {
     return {-1, std::string("pipe: ") + std::strerror(errno), {}};
   }
-  UniqueFd out_read(out_ends[0]);
-  UniqueFd out_write(out_ends[1]);
+  Fd out_read(out_ends[0]);
+  Fd out_write(out_ends[1]);
 
   SpawnActions actions;
   posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);

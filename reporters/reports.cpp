@@ -15,27 +15,10 @@
 #include "reporters/json_report.hpp"
 #include "reporters/junit_report.hpp"
 #include "reporters/markdown_report.hpp"
+#include "runner/sys/fd.hpp"
 
 namespace qgate {
 namespace {
-
-// Owns one open file descriptor.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  // Closes the descriptor, reporting the error close() may find (NFS defers
-  // write errors to it).
-  int close() { return ::close(std::exchange(fd_, -1)); }
-
- private:
-  int fd_;
-};
 
 [[noreturn]] void fail(const std::filesystem::path& path, std::string_view what, int error) {
   throw std::runtime_error("cannot write report " + path.string() + ": " + std::string(what) +
@@ -149,7 +132,7 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   // reader sees the old report or the new one, never half of one.
   std::string temporary = (folder / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
   // Close-on-exec, so that steps started meanwhile do not inherit it.
-  FileDescriptor file(::mkostemp(temporary.data(), O_CLOEXEC));
+  Fd file(::mkostemp(temporary.data(), O_CLOEXEC));
   if (file.get() < 0) fail(path, "create temporary file", errno);
   bool renamed = false;
   struct RemoveUnlessRenamed {

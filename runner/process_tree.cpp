@@ -17,6 +17,8 @@
 #include <set>
 #include <thread>
 
+#include "runner/sys/fd.hpp"
+
 namespace qgate {
 namespace {
 
@@ -35,21 +37,6 @@ class Directory {
   DIR* dir_;
 };
 
-// Closes a descriptor when it goes.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 pid_t numeric_name(const char* name) {
   if (*name < '0' || *name > '9') return 0;
   char* end = nullptr;
@@ -59,7 +46,7 @@ pid_t numeric_name(const char* name) {
 
 // Reads all of the small file at `path` (stat, environ), "" if it cannot.
 std::string read_proc_file(const std::string& path) {
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   std::string text;
   if (fd.get() < 0) return text;
   char buffer[8192];

@@ -10,23 +10,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "runner/sys/fd.hpp"
+
 namespace qgate {
 namespace {
-
-// Owns one open file descriptor.
-class OpenFile {
- public:
-  explicit OpenFile(int fd) : fd_(fd) {}
-  ~OpenFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  OpenFile(const OpenFile&) = delete;
-  OpenFile& operator=(const OpenFile&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string what_it_is(mode_t mode) {
   if (S_ISDIR(mode)) return "is a folder, not a file";
@@ -76,7 +63,7 @@ std::string check_regular_file(const std::filesystem::path& path, std::uintmax_t
 FileRead read_regular_file(const std::filesystem::path& path, std::uintmax_t max_bytes) {
   FileRead out;
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-  OpenFile file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (file.get() < 0) {
     const int error = errno;
     struct stat info {};

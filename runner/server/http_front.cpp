@@ -28,35 +28,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runner/sys/fd.hpp"
+
 namespace qgate {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = other.fd_;
-      other.fd_ = -1;
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 std::string address_text(const sockaddr_storage& address, int& port) {
   char text[INET6_ADDRSTRLEN] = "";
@@ -122,7 +99,7 @@ struct Connection {
   enum class Phase { idle, headers, body, answering, draining };
 
   std::uint64_t id = 0;
-  UniqueFd fd;
+  Fd fd;
   std::string client;  // the peer's address, for the per-client cap
   int client_port = 0;
   std::string local;
@@ -362,9 +339,9 @@ struct HttpFront::State {
   Handler handler;
   RefusalListener refused;
 
-  UniqueFd listener;
-  UniqueFd epoll;
-  UniqueFd wake;  // an eventfd: a connection came back, or stop
+  Fd listener;
+  Fd epoll;
+  Fd wake;  // an eventfd: a connection came back, or stop
   std::atomic<bool> stopping{false};
 
   // The front thread's own.
@@ -501,7 +478,7 @@ struct HttpFront::State {
       }
       auto c = std::make_unique<Connection>();
       c->id = next_id++;
-      c->fd = UniqueFd(fd);
+      c->fd = Fd(fd);
       c->options = &options;
       c->client = address_text(peer, c->client_port);
       sockaddr_storage local{};
@@ -610,8 +587,7 @@ int HttpFront::listen(std::string& error) {
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> addresses(found, freeaddrinfo);
   error = "no address";
   for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    UniqueFd fd(
-        ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
+    Fd fd(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
     if (fd.get() < 0) {
       error = std::strerror(errno);
       continue;
@@ -628,8 +604,8 @@ int HttpFront::listen(std::string& error) {
     int bound_port = 0;
     address_text(bound, bound_port);
     s.listener = std::move(fd);
-    s.epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
-    s.wake = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    s.epoll = Fd(::epoll_create1(EPOLL_CLOEXEC));
+    s.wake = Fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.u64 = kWakeId;
