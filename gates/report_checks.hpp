@@ -63,8 +63,8 @@ std::chrono::system_clock::time_point report_clock_now();
 
 // The verdict on a gate's reports.
 struct ReportVerdict {
-  CheckOutcome outcome;         // passed, failed, or error for a missing or malformed report
-  std::vector<Metric> metrics;  // tests, coverage and benchmark figures
+  CheckOutcome outcome;            // passed, failed, or error for a missing or malformed report
+  std::vector<Metric> metrics;     // tests, coverage and benchmark figures
   bool thresholds_judged = false;  // the gate's benchmark `thresholds` were judged
   bool patch_judged = false;       // its `coverage.patch_min_lines` was judged
 };

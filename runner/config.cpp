@@ -197,13 +197,13 @@ void check_requirement_list(const LocatedJson& doc, const std::string& gate,
     const RequirementInfo* info = find_requirement(name);
     const std::string at = child_pointer(child_pointer(pointer, "requirements"), std::to_string(r));
     if (info == nullptr) {
-      diagnostics.push_back(doc.at_value(at, "unknown requirement '" + name + "'" +
-                                                 did_you_mean(name, requirement_names())));
-    } else if (info->gate != gate) {
       diagnostics.push_back(doc.at_value(
-          at, "requirement '" + name + "' is judged by gate '" + std::string(info->gate) +
-                  "', not '" + gate + "': move this " + what + " under gates/" +
-                  std::string(info->gate)));
+          at, "unknown requirement '" + name + "'" + did_you_mean(name, requirement_names())));
+    } else if (info->gate != gate) {
+      diagnostics.push_back(doc.at_value(at, "requirement '" + name + "' is judged by gate '" +
+                                                 std::string(info->gate) + "', not '" + gate +
+                                                 "': move this " + what + " under gates/" +
+                                                 std::string(info->gate)));
     }
   }
 }

@@ -10,7 +10,7 @@ namespace qgate {
 // What read_regular_file() found: the bytes, or why there are none.
 struct FileRead {
   std::string bytes;
-  std::string error;  // empty when the file was read
+  std::string error;       // empty when the file was read
   bool too_large = false;  // the error is that it holds more than the limit
 };
 

@@ -65,20 +65,11 @@ T storable_copy(const T& value) {
 // store.
 inline constexpr std::size_t kMaxResultText = 64 * 1024;
 
-inline void cut_result_text(std::string& text) {
-  if (text.size() <= kMaxResultText) return;
-  std::size_t cut = kMaxResultText;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  const std::size_t left_out = text.size() - cut;
-  text.resize(cut);
-  text += " [... " + std::to_string(left_out) + " more bytes]";
-}
-
 template <typename T>
 void clean_texts(T& value, const SecretMasker& masker) {
   auto visit = [&](std::string& text) {
     std::string masked = masker.mask(text);
-    cut_result_text(masked);
+    cut_with_note(masked, kMaxResultText);
     text = to_storable_text(masked);
   };
   for_each_text(value, visit);

@@ -102,4 +102,14 @@ std::string to_valid_utf8(std::string_view text) { return repaired(text, Nul::ke
 
 std::string to_storable_text(std::string_view text) { return repaired(text, Nul::replaced); }
 
+void cut_with_note(std::string& text, std::size_t limit, std::size_t left_out) {
+  if (text.size() > limit) {
+    std::size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    left_out += text.size() - cut;
+    text.resize(cut);
+  }
+  if (left_out > 0) text += " [... " + std::to_string(left_out) + " more bytes]";
+}
+
 }  // namespace qgate

@@ -23,4 +23,10 @@ std::string to_valid_utf8(std::string_view text);
 // PostgreSQL's text holds no NUL, and both stores must keep the same text.
 std::string to_storable_text(std::string_view text);
 
+// Cuts `text` to at most `limit` bytes, back to the start of a UTF-8
+// character, and notes how much was left out (with `left_out` bytes already
+// left out before): "... [... 2097152 more bytes]". Unchanged when it fits
+// and nothing was left out.
+void cut_with_note(std::string& text, std::size_t limit, std::size_t left_out = 0);
+
 }  // namespace qgate

@@ -11,6 +11,7 @@
 #include "gates/parsers/json_skip_filter.hpp"
 #include "gates/parsers/report.hpp"
 #include "gates/parsers/stream_block.hpp"
+#include "runner/utf8_text.hpp"
 
 namespace qgate {
 namespace {
@@ -145,17 +146,6 @@ void reject_empty(const std::filesystem::path& file) {
 // it rather than by its largest value (the parsers copy what they keep).
 constexpr std::size_t kMaxJsonString = 1024 * 1024;
 
-// Cuts `text` to kMaxJsonString bytes at a character boundary, with a note.
-void cut_long_string(std::string& text) {
-  if (text.size() <= kMaxJsonString) return;
-  std::size_t cut = kMaxJsonString;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  const std::size_t left_out = text.size() - cut;
-  text.resize(cut);
-  text += " [... " + std::to_string(left_out) + " more bytes]";
-  text.shrink_to_fit();
-}
-
 // Forwards every event to the handler given and throws a ReportError for a
 // syntax error, so that callers never see a half-parsed success. Strings
 // longer than kMaxJsonString are cut.
@@ -171,13 +161,16 @@ class ThrowingSax : public nlohmann::json_sax<json> {
     return inner_.number_float(val, s);
   }
   bool string(string_t& val) override {
-    cut_long_string(val);
+    if (val.size() > kMaxJsonString) {
+      cut_with_note(val, kMaxJsonString);
+      val.shrink_to_fit();
+    }
     return inner_.string(val);
   }
   bool binary(binary_t& val) override { return inner_.binary(val); }
   bool start_object(std::size_t elements) override { return inner_.start_object(elements); }
   bool key(string_t& val) override {
-    cut_long_string(val);
+    if (val.size() > kMaxJsonString) cut_with_note(val, kMaxJsonString);
     return inner_.key(val);
   }
   bool end_object() override { return inner_.end_object(); }

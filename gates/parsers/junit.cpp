@@ -10,6 +10,7 @@
 
 #include "gates/parsers/xml_input.hpp"
 #include "gates/parsers/xml_stream.hpp"
+#include "runner/utf8_text.hpp"
 
 // The totals of a report are counted from its test cases, not taken from the
 // tools' attributes, because the tools disagree on what those attributes
@@ -33,19 +34,10 @@ constexpr std::size_t kMaxMessageLength = 1000;
 // rather than by its largest value.
 constexpr std::size_t kMaxDetailsLength = 64 * 1024;
 
-// Returns `text` cut to at most `limit` bytes at a character boundary, with a
-// note of how much was left out.
-std::string capped(std::string_view text, std::size_t left_out = 0,
-                   std::size_t limit = kMaxDetailsLength) {
-  if (text.size() > limit) {
-    std::size_t cut = limit;
-    // Back to the start of a UTF-8 character.
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    left_out += text.size() - cut;
-    text = text.substr(0, cut);
-  }
+// Returns `text` kept to kMaxDetailsLength (cut_with_note).
+std::string capped(std::string_view text, std::size_t left_out = 0) {
   std::string out(text);
-  if (left_out > 0) out += " [... " + std::to_string(left_out) + " more bytes]";
+  cut_with_note(out, kMaxDetailsLength, left_out);
   return out;
 }
 

@@ -107,8 +107,8 @@ XmlReport::XmlReport(const std::filesystem::path& file, std::string text, unsign
 }
 
 std::pair<long, long> XmlReport::position(std::ptrdiff_t offset) const {
-  const std::size_t at = std::min(static_cast<std::size_t>(std::max<std::ptrdiff_t>(offset, 0)),
-                                  text_size_);
+  const std::size_t at =
+      std::min(static_cast<std::size_t>(std::max<std::ptrdiff_t>(offset, 0)), text_size_);
   // The line breaks before `at`, and the last of them.
   const auto before = std::lower_bound(line_breaks_.begin(), line_breaks_.end(), at);
   const std::size_t line_start = before == line_breaks_.begin() ? 0 : *std::prev(before) + 1;

@@ -22,8 +22,7 @@ void copy_fixture(const TempDir& dir, const std::string& fixture, const std::str
   fs::copy_file(testing::source_dir() / "tests/fixtures" / fixture, dir / to);
 }
 
-bool verdict(const std::string& output, const std::string& requirement,
-             const std::string& status) {
+bool verdict(const std::string& output, const std::string& requirement, const std::string& status) {
   return std::regex_search(output,
                            std::regex(requirement + " +[a-z-]+ +(yes|no) +" + status + "\\b"));
 }
@@ -60,12 +59,13 @@ TEST(ReportAttribution, AFailingUnitReportListedUnderItsStepFailsOnlyUnitTests) 
 
 TEST(ReportAttribution, AReportNamesItsOwnRequirements) {
   TempDir dir;
-  write_testing_module(dir,
-                       "    steps:\n"
-                       "      - {name: tests, run: 'cp unit.xml.in unit.xml; cp it.xml.in it.xml'}\n"
-                       "    reports:\n"
-                       "      - {path: unit.xml, requirements: [unit_tests_passing]}\n"
-                       "      - {path: it.xml, requirements: [integration_tests_passing]}\n");
+  write_testing_module(
+      dir,
+      "    steps:\n"
+      "      - {name: tests, run: 'cp unit.xml.in unit.xml; cp it.xml.in it.xml'}\n"
+      "    reports:\n"
+      "      - {path: unit.xml, requirements: [unit_tests_passing]}\n"
+      "      - {path: it.xml, requirements: [integration_tests_passing]}\n");
   const auto result = run_command(qgate() + " check --ci", dir.path());
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_TRUE(verdict(result.output, "unit_tests_passing", "failed")) << result.output;
@@ -74,10 +74,11 @@ TEST(ReportAttribution, AReportNamesItsOwnRequirements) {
 
 TEST(ReportAttribution, AnUnattributedReportOfTheGateJudgesAllItsRequirements) {
   TempDir dir;
-  write_testing_module(dir,
-                       "    steps:\n"
-                       "      - {name: tests, run: 'cp unit.xml.in unit.xml; cp it.xml.in it.xml'}\n"
-                       "    reports: [unit.xml, it.xml]\n");
+  write_testing_module(
+      dir,
+      "    steps:\n"
+      "      - {name: tests, run: 'cp unit.xml.in unit.xml; cp it.xml.in it.xml'}\n"
+      "    reports: [unit.xml, it.xml]\n");
   const auto result = run_command(qgate() + " check --ci", dir.path());
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_TRUE(verdict(result.output, "unit_tests_passing", "failed")) << result.output;

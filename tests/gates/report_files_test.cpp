@@ -69,9 +69,9 @@ TEST(ReportFiles, AReportOverTheConfiguredSizeIsAnErrorNamingItsSize) {
   write_file(dir / "junit.xml", report);
   auto result = run_command(qgate() + " check --ci", dir.path());
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_TRUE(std::regex_search(result.output,
-                                std::regex("junit.xml: is 2\\.0 MiB \\([0-9]+ bytes\\); qgate reads "
-                                           "at most 1\\.0 MiB \\(1048576 bytes\\) here")))
+  EXPECT_TRUE(std::regex_search(
+      result.output, std::regex("junit.xml: is 2\\.0 MiB \\([0-9]+ bytes\\); qgate reads "
+                                "at most 1\\.0 MiB \\(1048576 bytes\\) here")))
       << result.output;
   // Under the default limit the same file is read (and its failing test
   // fails the requirement, as the report says).

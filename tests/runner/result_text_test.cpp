@@ -23,8 +23,8 @@ TEST(ResultText, AHugeTextIsCutAfterMaskingSoNoPartOfASecretSurvivesTheCut) {
   EXPECT_EQ(finding.message.find("s3cr3t"), std::string::npos);
   EXPECT_EQ(finding.message.substr(0, before.size()), before);
   EXPECT_LE(finding.message.size(), kMaxResultText + 40);
-  EXPECT_NE(finding.message.find(" more bytes]"), std::string::npos) << finding.message.substr(
-      finding.message.size() - 40);
+  EXPECT_NE(finding.message.find(" more bytes]"), std::string::npos)
+      << finding.message.substr(finding.message.size() - 40);
   EXPECT_EQ(finding.rule, "rule");
 }
 

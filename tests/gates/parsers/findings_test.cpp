@@ -578,9 +578,8 @@ TEST(SarifParser, AHugeMessageIsKeptToABoundedSizeSayingHowMuchWasLeftOut) {
           std::string(3 * 1024 * 1024, 'a') + "\"}}]}]}\n");
   const FindingsReport report = parse_sarif(file);
   ASSERT_EQ(report.findings.size(), 1u);
-  EXPECT_EQ(report.findings[0].message,
-            std::string(1024 * 1024, 'a') + " [... " + std::to_string(2 * 1024 * 1024) +
-                " more bytes]");
+  EXPECT_EQ(report.findings[0].message, std::string(1024 * 1024, 'a') + " [... " +
+                                            std::to_string(2 * 1024 * 1024) + " more bytes]");
 }
 
 }  // namespace

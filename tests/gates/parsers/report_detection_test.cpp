@@ -41,9 +41,10 @@ TEST(ReportDetection, BanditJsonIsNamedAsBandit) {
 TEST(ReportDetection, AnXmlOfNoKnownKindSaysItsRootAndTheFormatsRead) {
   TempDir dir;
   const auto file = write_in(dir, "report.xml", "<?xml version=\"1.0\"?>\n<report><a/></report>\n");
-  expect_report_error(read_detected, file,
-                      "looks like XML with the root element <report>, not a report format qgate "
-                      "reads (give `format:` if it is one of: sarif, cppcheck, checkstyle, junit, ");
+  expect_report_error(
+      read_detected, file,
+      "looks like XML with the root element <report>, not a report format qgate "
+      "reads (give `format:` if it is one of: sarif, cppcheck, checkstyle, junit, ");
 }
 
 TEST(ReportDetection, EveryRealReportIsDetectedAsOneFormatOnly) {
