@@ -15,6 +15,7 @@
 #include "runner/embedded.hpp"
 #include "runner/requirements.hpp"
 #include "runner/suggest.hpp"
+#include "runner/utf8_text.hpp"
 #include "runner/version.hpp"
 
 namespace qgate {
@@ -103,21 +104,8 @@ void check_checklist(const LocatedJson& doc, std::vector<Diagnostic>& diagnostic
 std::optional<std::size_t> utf8_length(const std::string& text) {
   std::size_t characters = 0;
   for (std::size_t i = 0; i < text.size(); ++characters) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    if (c < 0x80) {
-      length = 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-    }
-    if (length == 0 || i + length > text.size()) return std::nullopt;
-    for (std::size_t k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return std::nullopt;
-    }
+    const std::size_t length = utf8_sequence_length(text, i);
+    if (length == 0) return std::nullopt;
     i += length;
   }
   return characters;

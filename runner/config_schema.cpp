@@ -15,6 +15,7 @@
 
 #include "runner/regular_file.hpp"
 #include "runner/suggest.hpp"
+#include "runner/utf8_text.hpp"
 
 namespace qgate {
 namespace {
@@ -477,25 +478,9 @@ namespace {
 // well-formed UTF-8 sequence, or npos. The schema checks count characters in
 // UTF-8 and read out of bounds on anything else, so it is refused first.
 std::size_t first_invalid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    if (c < 0x80) {
-      length = 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-    } else {
-      return i;
-    }
-    if (i + length > text.size()) return i;
-    for (std::size_t k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
-    }
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t length = utf8_sequence_length(text, i);
+    if (length == 0) return i;
     i += length;
   }
   return std::string_view::npos;

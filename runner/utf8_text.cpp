@@ -102,6 +102,25 @@ std::string to_valid_utf8(std::string_view text) { return repaired(text, Nul::ke
 
 std::string to_storable_text(std::string_view text) { return repaired(text, Nul::replaced); }
 
+std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) {
+  const auto c = static_cast<unsigned char>(text[pos]);
+  std::size_t length = 0;
+  if (c < 0x80) {
+    length = 1;
+  } else if (c >= 0xC2 && c <= 0xDF) {
+    length = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    length = 3;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    length = 4;
+  }
+  if (length == 0 || pos + length > text.size()) return 0;
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((static_cast<unsigned char>(text[pos + k]) & 0xC0) != 0x80) return 0;
+  }
+  return length;
+}
+
 void cut_with_note(std::string& text, std::size_t limit, std::size_t left_out) {
   if (text.size() > limit) {
     std::size_t cut = limit;

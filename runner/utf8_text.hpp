@@ -16,6 +16,10 @@ char32_t decode_utf8(std::string_view text, std::size_t& pos);
 // Appends the UTF-8 encoding of `code` to `out`.
 void append_code_point(std::string& out, char32_t code);
 
+// Returns the length of the UTF-8 sequence that starts at `text[pos]` by its
+// lead byte and continuation bytes (1 to 4), or 0 if none does there.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t pos);
+
 // Returns `text` with every invalid UTF-8 sequence replaced by U+FFFD, because
 // JSON, XML and GitHub all reject invalid UTF-8 and step output can be any bytes.
 std::string to_valid_utf8(std::string_view text);
