@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "runner/result.hpp"
-#include "runner/store.hpp"
+#include "runner/core/result.hpp"
+#include "runner/store/store.hpp"
 
 namespace qgate {
 namespace {

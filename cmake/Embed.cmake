@@ -1,5 +1,5 @@
 # qgate_embed(target files...): compiles each file into the target as a
-# string_view, reachable through runner/embedded.hpp by its relative path.
+# string_view, reachable through runner/core/embedded.hpp by its relative path.
 function(qgate_embed target)
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/generated/embedded/${target})
   set(entries "")
@@ -18,7 +18,7 @@ function(qgate_embed target)
     math(EXPR index "${index} + 1")
   endforeach()
   file(WRITE ${out_dir}/index.cpp.in
-"#include \"runner/embedded.hpp\"\n#include <array>\n#include <utility>\n${decls}\nnamespace qgate {\nstd::optional<std::string_view> embedded_file(std::string_view path) {\n  static const std::pair<std::string_view, std::string_view> files[] = {\n${entries}  };\n  for (const auto& [name, text] : files) {\n    if (name == path) return text;\n  }\n  return std::nullopt;\n}\n}  // namespace qgate\n")
+"#include \"runner/core/embedded.hpp\"\n#include <array>\n#include <utility>\n${decls}\nnamespace qgate {\nstd::optional<std::string_view> embedded_file(std::string_view path) {\n  static const std::pair<std::string_view, std::string_view> files[] = {\n${entries}  };\n  for (const auto& [name, text] : files) {\n    if (name == path) return text;\n  }\n  return std::nullopt;\n}\n}  // namespace qgate\n")
   configure_file(${out_dir}/index.cpp.in ${out_dir}/index.cpp COPYONLY)
   target_sources(${target} PRIVATE ${sources} ${out_dir}/index.cpp)
 endfunction()

@@ -11,8 +11,8 @@
 #include <map>
 #include <string>
 
-#include "runner/run_queue.hpp"
 #include "runner/server/api_requests.hpp"
+#include "runner/store/run_queue.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <cstdlib>
 
 #include "fuzz/fuzz_support.hpp"
-#include "runner/config.hpp"
+#include "runner/config/load_config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::filesystem::path& file = qgate::fuzz::write_input(data, size);

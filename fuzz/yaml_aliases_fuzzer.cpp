@@ -12,7 +12,7 @@
 #include <string>
 
 #include "fuzz/fuzz_support.hpp"
-#include "runner/config_schema.hpp"
+#include "runner/config/config_schema.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "gates/git_query.hpp"
+#include "runner/git/git_query.hpp"
 
 namespace qgate {
 namespace {

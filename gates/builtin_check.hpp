@@ -8,7 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runner/result.hpp"
+#include "runner/core/check_outcome.hpp"
+#include "runner/core/result.hpp"
 
 namespace qgate {
 
@@ -24,27 +25,11 @@ struct CheckContext {
                                             // pointer ("/secrets/enabled")
 };
 
-// What a built-in check found.
-struct CheckOutcome {
-  Status status = Status::passed;  // passed, failed, error or skipped
-  std::string message;             // one line for the report
-  std::vector<Finding> findings;   // each with `requirement` set
-};
-
 // A built-in check function.
 using BuiltinCheck = CheckOutcome (*)(const CheckContext& context);
 
-// Returns the built-in check for `requirement`, or nullptr if qgate has none yet.
+// Returns the built-in check for `requirement`, or nullptr if it has none
+// (runner/core/requirements.hpp says which have one; a test checks both agree).
 BuiltinCheck find_builtin_check(const std::string& requirement);
-
-// Whether a step that names a requirement in its `requirements:` takes the
-// place of the requirement's built-in check.
-enum class NamedStep { replaces_builtin, adds_to_builtin };
-
-// Returns what a step naming `requirement` does to its built-in check: the
-// documentation and coordination checks follow conventions a team may judge
-// its own way, so a step replaces them; the secret scan is a safety net that
-// no other tool stands in for, so steps only add to it.
-NamedStep named_step_effect(const std::string& requirement);
 
 }  // namespace qgate

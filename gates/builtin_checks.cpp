@@ -31,11 +31,4 @@ BuiltinCheck find_builtin_check(const std::string& requirement) {
   return nullptr;
 }
 
-NamedStep named_step_effect(const std::string& requirement) {
-  // bandit, semgrep or npm audit named under security_scan_clean look for
-  // other things than leaked credentials: the scan still runs beside them.
-  return requirement == "security_scan_clean" ? NamedStep::adds_to_builtin
-                                              : NamedStep::replaces_builtin;
-}
-
 }  // namespace qgate

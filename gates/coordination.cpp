@@ -12,8 +12,8 @@
 
 #include <re2/re2.h>
 
-#include "gates/git_query.hpp"
 #include "gates/module_files.hpp"
+#include "runner/git/git_query.hpp"
 
 namespace qgate {
 namespace {

@@ -29,10 +29,10 @@
 #include <stdexcept>
 
 #include "gates/api_routes.hpp"
-#include "gates/git_query.hpp"
 #include "gates/markdown_text.hpp"
 #include "gates/module_files.hpp"
 #include "gates/sql_tables.hpp"
+#include "runner/git/git_query.hpp"
 
 namespace qgate {
 namespace {

@@ -7,14 +7,10 @@
 #include <string_view>
 #include <vector>
 
-#include "runner/result.hpp"
+#include "runner/core/result.hpp"
+#include "runner/core/sha256.hpp"  // short_sha256, which fingerprints are
 
 namespace qgate {
-
-// Returns the SHA-256 of `text` in 64 hex digits.
-std::string sha256_hex(std::string_view text);
-// Returns the first 16 hex digits of the SHA-256 of `text`.
-std::string short_sha256(std::string_view text);
 
 // Returns `text` with leading and trailing whitespace removed and every run of
 // inner whitespace collapsed to one space.

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "gates/git_query.hpp"
+#include "runner/git/git_query.hpp"
 
 namespace qgate {
 namespace fs = std::filesystem;

@@ -12,7 +12,7 @@
 
 #include "gates/builtin_check.hpp"
 #include "gates/report_reader.hpp"
-#include "runner/config.hpp"
+#include "runner/core/config.hpp"
 
 namespace qgate {
 

@@ -13,8 +13,8 @@
 #include "gates/parsers/report_head.hpp"
 #include "gates/parsers/report_kind.hpp"
 #include "gates/parsers/sarif.hpp"
-#include "runner/regular_file.hpp"
-#include "runner/suggest.hpp"
+#include "runner/core/suggest.hpp"
+#include "runner/sys/regular_file.hpp"
 
 namespace qgate {
 namespace {

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "runner/result.hpp"
+#include "runner/core/result.hpp"
 
 namespace qgate {
 

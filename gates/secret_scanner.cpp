@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "gates/finding_fingerprints.hpp"
-#include "gates/git_query.hpp"
 #include "gates/module_files.hpp"
+#include "runner/git/git_query.hpp"
 
 namespace qgate {
 namespace {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "gates/secret_rules.hpp"
-#include "runner/result.hpp"
+#include "runner/core/result.hpp"
 
 namespace qgate {
 

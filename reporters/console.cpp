@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "reporters/findings.hpp"
-#include "runner/duration.hpp"
+#include "runner/core/duration.hpp"
 
 namespace qgate {
 namespace {

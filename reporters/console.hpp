@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "gates/builtin_check.hpp"
-#include "runner/result.hpp"
-#include "runner/scheduler.hpp"
+#include "runner/core/check_outcome.hpp"
+#include "runner/core/result.hpp"
+#include "runner/core/step.hpp"
 
 namespace qgate {
 

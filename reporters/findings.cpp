@@ -5,17 +5,6 @@
 
 namespace qgate {
 
-FindingCounts count_findings(const std::vector<Finding>& findings) {
-  FindingCounts counts;
-  for (const Finding& finding : findings) {
-    ++counts.by_severity[static_cast<std::size_t>(finding.severity)];
-    ++counts.total;
-    if (finding.baseline == "new") ++counts.new_findings;
-    if (finding.baseline == "existing") ++counts.existing_findings;
-  }
-  return counts;
-}
-
 std::string describe_counts(const FindingCounts& counts) {
   if (counts.total == 0) return "no findings";
   std::string out;

@@ -7,19 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "runner/result.hpp"
+#include "runner/core/result.hpp"
 
 namespace qgate {
-
-struct FindingCounts {
-  std::array<int, 5> by_severity{};  // indexed by Severity (info .. critical)
-  int total = 0;
-  int new_findings = 0;       // only-new mode: not in the baseline
-  int existing_findings = 0;  // only-new mode: in the baseline
-};
-
-// Counts `findings` by severity and by baseline state.
-FindingCounts count_findings(const std::vector<Finding>& findings);
 
 // Returns "2 high, 10 low" (most severe first), followed by "; 1 new, 11
 // existing" when only-new mode marked them; "no findings" when empty.

@@ -14,7 +14,7 @@
 
 #include "reporters/findings.hpp"
 #include "reporters/markdown_report.hpp"
-#include "runner/git_info.hpp"
+#include "runner/git/git_info.hpp"
 
 namespace qgate {
 namespace {

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "runner/result.hpp"
+#include "runner/core/result.hpp"
 
 namespace qgate {
 

@@ -3,7 +3,7 @@
 // read JUnit (Jenkins, GitLab, Actions test reporters) show each requirement.
 #include <string>
 
-#include "runner/result.hpp"
+#include "runner/core/result.hpp"
 
 namespace qgate {
 

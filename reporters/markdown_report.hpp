@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <string>
 
-#include "runner/result.hpp"
+#include "runner/core/result.hpp"
 
 namespace qgate {
 

@@ -12,9 +12,9 @@
 #include <system_error>
 #include <utility>
 
-#include "reporters/json_report.hpp"
 #include "reporters/junit_report.hpp"
 #include "reporters/markdown_report.hpp"
+#include "runner/core/result_json.hpp"
 #include "runner/sys/fd.hpp"
 
 namespace qgate {

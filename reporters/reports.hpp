@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "runner/result.hpp"
-#include "runner/utf8_text.hpp"  // to_valid_utf8, which the renderers share
+#include "runner/core/result.hpp"
+#include "runner/core/utf8_text.hpp"  // to_valid_utf8, which the renderers share
 
 namespace qgate {
 

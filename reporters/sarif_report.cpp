@@ -5,8 +5,8 @@
 
 #include "reporters/findings.hpp"
 #include "reporters/reports.hpp"
-#include "runner/git_info.hpp"
-#include "runner/version.hpp"
+#include "runner/core/version.hpp"
+#include "runner/git/git_info.hpp"
 
 namespace qgate {
 namespace {

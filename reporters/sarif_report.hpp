@@ -4,7 +4,7 @@
 // security findings, documentation and report findings alike).
 #include <nlohmann/json.hpp>
 
-#include "runner/result.hpp"
+#include "runner/core/result.hpp"
 
 namespace qgate {
 

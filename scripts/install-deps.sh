@@ -12,7 +12,7 @@ packages=(
   libpqxx-dev libpq-dev postgresql
   libre2-dev libcpp-httplib-dev libhttp-parser-dev
   clang libclang-rt-14-dev wrk
-  shellcheck python3-pytest python3-coverage gcovr lcov
+  python3 shellcheck python3-pytest python3-coverage gcovr lcov
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine procps time make curl
 )

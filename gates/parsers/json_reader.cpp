@@ -11,7 +11,7 @@
 #include "gates/parsers/json_skip_filter.hpp"
 #include "gates/parsers/report.hpp"
 #include "gates/parsers/stream_block.hpp"
-#include "runner/utf8_text.hpp"
+#include "runner/core/utf8_text.hpp"
 
 namespace qgate {
 namespace {

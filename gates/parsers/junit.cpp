@@ -10,7 +10,7 @@
 
 #include "gates/parsers/xml_input.hpp"
 #include "gates/parsers/xml_stream.hpp"
-#include "runner/utf8_text.hpp"
+#include "runner/core/utf8_text.hpp"
 
 // The totals of a report are counted from its test cases, not taken from the
 // tools' attributes, because the tools disagree on what those attributes

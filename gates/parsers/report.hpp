@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "runner/result.hpp"
+#include "runner/core/result.hpp"
 
 namespace qgate {
 
@@ -134,7 +134,7 @@ struct CoverageReport {
   std::int64_t branches_covered = 0;
 };
 
-// Findings of a linter, type checker or scanner (Finding is in runner/result.hpp;
+// Findings of a linter, type checker or scanner (Finding is in runner/core/result.hpp;
 // its `requirement` is left empty by parsers).
 struct FindingsReport {
   std::string format;  // "sarif", "checkstyle", "cppcheck"

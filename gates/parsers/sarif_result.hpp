@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runner/result.hpp"
+#include "runner/core/result.hpp"
 
 namespace qgate::sarif {
 

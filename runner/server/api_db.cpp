@@ -2,9 +2,9 @@
 
 #include <cctype>
 
-#include "runner/pg_connection.hpp"
 #include "runner/server/api_requests.hpp"
 #include "runner/server/signing.hpp"
+#include "runner/store/pg_connection.hpp"
 
 namespace qgate {
 namespace {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "runner/store.hpp"
+#include "runner/store/store.hpp"
 
 namespace qgate {
 

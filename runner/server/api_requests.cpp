@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "runner/run_queue.hpp"
+#include "runner/store/run_queue.hpp"
 
 namespace qgate {
 namespace {

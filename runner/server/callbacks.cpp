@@ -47,10 +47,10 @@
 #include <utility>
 #include <vector>
 
-#include "runner/pg_connection.hpp"
+#include "runner/core/version.hpp"
 #include "runner/server/signing.hpp"
-#include "runner/store.hpp"
-#include "runner/version.hpp"
+#include "runner/store/pg_connection.hpp"
+#include "runner/store/store.hpp"
 
 namespace qgate {
 namespace {

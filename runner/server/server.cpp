@@ -23,8 +23,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "runner/config.hpp"
-#include "runner/run_queue.hpp"
+#include "runner/config/load_config.hpp"
 #include "runner/server/api_db.hpp"
 #include "runner/server/api_requests.hpp"
 #include "runner/server/auth.hpp"
@@ -32,6 +31,7 @@
 #include "runner/server/http_front.hpp"
 #include "runner/server/metrics.hpp"
 #include "runner/server/signing.hpp"
+#include "runner/store/run_queue.hpp"
 
 namespace qgate {
 namespace {

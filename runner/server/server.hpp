@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "runner/queue/worker.hpp"
 #include "runner/server/callback_address.hpp"
-#include "runner/worker.hpp"
 
 namespace qgate {
 
@@ -44,7 +44,7 @@ struct ServeOptions {
   double callback_first_pause_seconds = 1.0;
   bool access_log = false;  // one line per request on stdout
   // Workers run by the server: `workers` > 0 starts `qgate worker --workers
-  // N` (runner/worker.hpp) as a child process, started again if it dies;
+  // N` (runner/queue/worker.hpp) as a child process, started again if it dies;
   // `worker` gives its lease, poll, stop timeout and workspace root.
   int workers = 0;
   WorkerOptions worker;

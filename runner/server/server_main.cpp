@@ -1,5 +1,5 @@
 // The qgate-server executable: `qgate serve` and `qgate token`, which the
-// qgate executable hands over to it (runner/main.cpp), so that the HTTP and
+// qgate executable hands over to it (runner/app/main.cpp), so that the HTTP and
 // PostgreSQL libraries are loaded only by the service.
 #include <signal.h>
 
@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "runner/run_queue.hpp"
 #include "runner/server/api_db.hpp"
 #include "runner/server/api_requests.hpp"
 #include "runner/server/server.hpp"
+#include "runner/store/run_queue.hpp"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "reporters/console.hpp"
-#include "reporters/json_report.hpp"
 #include "reporters/markdown_report.hpp"
+#include "runner/core/result_json.hpp"
 
 namespace qgate {
 namespace {

@@ -12,10 +12,10 @@
 #include <tuple>
 #include <vector>
 
-#include "reporters/json_report.hpp"
 #include "reporters/junit_report.hpp"
 #include "reporters/markdown_report.hpp"
-#include "runner/embedded.hpp"
+#include "runner/core/embedded.hpp"
+#include "runner/core/result_json.hpp"
 #include "tests/test_support.hpp"
 
 namespace qgate {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "runner/store.hpp"
+#include "runner/store/store.hpp"
 #include "tests/test_support.hpp"
 
 namespace qgate {

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "runner/store.hpp"
+#include "runner/store/store.hpp"
 #include "tests/test_support.hpp"
 
 extern char** environ;

@@ -1,12 +1,12 @@
-#include "runner/config.hpp"
+#include "runner/config/load_config.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
 #include "gates/report_reader.hpp"
-#include "runner/requirements.hpp"
-#include "runner/yaml_limits.hpp"
+#include "runner/config/yaml_limits.hpp"
+#include "runner/core/requirements.hpp"
 #include "tests/test_support.hpp"
 
 namespace qgate {

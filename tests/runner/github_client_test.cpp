@@ -1,6 +1,6 @@
 // The GitHub client against the local stand-in, over real HTTP through the
 // plugin qgate_github.so; pauses are recorded instead of slept.
-#include "runner/github_client.hpp"
+#include "runner/github/github_client.hpp"
 
 #include <gtest/gtest.h>
 

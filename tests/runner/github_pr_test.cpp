@@ -1,6 +1,6 @@
 // The GitHub operations (pull request, reviews, statuses, check runs) against
 // the local stand-in, and the pure helpers they use.
-#include "runner/github_pr.hpp"
+#include "runner/github/github_pr.hpp"
 
 #include <gtest/gtest.h>
 

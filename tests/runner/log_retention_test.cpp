@@ -1,4 +1,4 @@
-#include "runner/log_retention.hpp"
+#include "runner/app/log_retention.hpp"
 
 #include <gtest/gtest.h>
 #include <utime.h>

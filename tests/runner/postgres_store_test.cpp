@@ -8,8 +8,8 @@
 #include <regex>
 #include <tuple>
 
-#include "runner/result_text.hpp"
-#include "runner/store.hpp"
+#include "runner/core/result_text.hpp"
+#include "runner/store/store.hpp"
 #include "tests/test_support.hpp"
 
 namespace qgate {

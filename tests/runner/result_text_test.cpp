@@ -1,12 +1,12 @@
 // The pass every result goes through as it enters the run: masked, cut to a
 // bounded size, made storable, whatever field a text landed in.
-#include "runner/result_text.hpp"
+#include "runner/core/result_text.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "runner/result.hpp"
+#include "runner/core/result.hpp"
 
 namespace qgate {
 namespace {

@@ -1,4 +1,7 @@
-#include "runner/run_plan.hpp"
+#include "runner/core/run_plan.hpp"
+#include "gates/builtin_check.hpp"
+#include "runner/config/load_config.hpp"
+#include "runner/core/requirements.hpp"
 
 #include <gtest/gtest.h>
 
@@ -238,5 +241,24 @@ gates:
   EXPECT_EQ(exit_code_for(verdicts), 1);
   EXPECT_TRUE(is_failure(judge_gate(plan.gates[1], results, {}).status));
 }
+// The requirement table (runner/core) says which requirements qgate judges
+// itself; gates/ holds the checks. Both must agree, or a built-in check would
+// never run, or be looked for and not found.
+TEST(RequirementTable, SaysWhichRequirementsHaveABuiltinCheckAsGatesDo) {
+  int builtins = 0;
+  for (const RequirementInfo& requirement : known_requirements()) {
+    const std::string name(requirement.name);
+    const bool table_says = requirement.builtin != Builtin::none;
+    EXPECT_EQ(table_says, find_builtin_check(name) != nullptr) << name;
+    builtins += table_says ? 1 : 0;
+  }
+  EXPECT_EQ(builtins, 8);
+  EXPECT_TRUE(builtin_check_runs("security_scan_clean", /*named_by_a_step=*/true));
+  EXPECT_FALSE(builtin_check_runs("module_readme_complete", /*named_by_a_step=*/true));
+  EXPECT_TRUE(builtin_check_runs("module_readme_complete", /*named_by_a_step=*/false));
+  EXPECT_FALSE(builtin_check_runs("unit_tests_passing", /*named_by_a_step=*/false));
+  EXPECT_FALSE(builtin_check_runs("no_such_requirement", /*named_by_a_step=*/false));
+}
+
 }  // namespace
 }  // namespace qgate

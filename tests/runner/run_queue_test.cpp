@@ -9,7 +9,7 @@
 #include <chrono>
 #include <thread>
 
-#include "runner/run_queue.hpp"
+#include "runner/store/run_queue.hpp"
 #include "tests/test_support.hpp"
 
 namespace qgate {

@@ -1,4 +1,4 @@
-#include "runner/scheduler.hpp"
+#include "runner/schedule/scheduler.hpp"
 
 #include <dirent.h>
 #include <gtest/gtest.h>

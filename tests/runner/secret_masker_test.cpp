@@ -1,4 +1,4 @@
-#include "runner/secret_masker.hpp"
+#include "runner/core/secret_masker.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,13 +1,13 @@
 // The spooling store over a real SQLite store: what it does with a write the
 // store refuses for what it holds (not for being away).
-#include "runner/spooling_store.hpp"
+#include "runner/store/spooling_store.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "reporters/json_report.hpp"
+#include "runner/core/result_json.hpp"
 #include "tests/test_support.hpp"
 
 namespace qgate {

@@ -15,8 +15,8 @@
 #include <thread>
 #include <utility>
 
-#include "runner/sqlite_db.hpp"
-#include "runner/store.hpp"
+#include "runner/store/sqlite_db.hpp"
+#include "runner/store/store.hpp"
 #include "tests/test_support.hpp"
 
 namespace qgate {

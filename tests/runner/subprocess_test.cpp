@@ -1,4 +1,4 @@
-#include "runner/subprocess.hpp"
+#include "runner/sys/subprocess.hpp"
 
 #include <gtest/gtest.h>
 #include <poll.h>

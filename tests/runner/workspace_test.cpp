@@ -16,8 +16,8 @@
 #include <mutex>
 #include <thread>
 
-#include "runner/git_workspace.hpp"
-#include "runner/run_queue.hpp"
+#include "runner/queue/git_workspace.hpp"
+#include "runner/store/run_queue.hpp"
 #include "tests/support/github_stand_in.hpp"
 #include "tests/test_support.hpp"
 

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "runner/server/signing.hpp"
-#include "runner/store.hpp"
+#include "runner/store/store.hpp"
 #include "tests/test_support.hpp"
 
 namespace qgate {
